@@ -1,0 +1,138 @@
+//! Actor documents: the instance actor, co-ops and members.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use url::Url;
+
+/// The ActivityStreams actor types a node publishes and accepts. Mastodon accepts exactly these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActorType {
+    Application,
+    Group,
+    Organization,
+    Person,
+    Service,
+}
+
+impl ActorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorType::Application => "Application",
+            ActorType::Group => "Group",
+            ActorType::Organization => "Organization",
+            ActorType::Person => "Person",
+            ActorType::Service => "Service",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActorType> {
+        Some(match s {
+            "Application" => ActorType::Application,
+            "Group" => ActorType::Group,
+            "Organization" => ActorType::Organization,
+            "Person" => ActorType::Person,
+            "Service" => ActorType::Service,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: String,
+    pub owner: Url,
+    pub public_key_pem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_inbox: Option<Url>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Image {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// An actor document as served at the actor's id and as read from peers. Unknown fields of
+/// remote actors are ignored; the ones we need are required.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorDoc {
+    #[serde(rename = "@context", default, skip_serializing_if = "Value::is_null")]
+    pub context: Value,
+    pub id: Url,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    pub inbox: Url,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followers: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<Endpoints>,
+    pub public_key: PublicKey,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_image")]
+    pub icon: Option<Image>,
+    #[serde(default)]
+    pub manually_approves_followers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discoverable: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    pub industry: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    pub coop_kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+impl ActorDoc {
+    pub fn shared_inbox(&self) -> Option<&Url> {
+        self.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref())
+    }
+}
+
+/// Peers send icons as one image, a list of images or a bare URL; we keep the first usable one.
+fn lenient_image<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Image>, D::Error> {
+    let value = Value::deserialize(d)?;
+    let first = match value {
+        Value::Array(items) => items.into_iter().next(),
+        other => Some(other),
+    };
+    Ok(match first {
+        Some(Value::String(url)) => Url::parse(&url).ok().map(|url| Image {
+            kind: "Image".into(),
+            url,
+            media_type: None,
+        }),
+        Some(obj @ Value::Object(_)) => serde_json::from_value(obj).ok(),
+        _ => None,
+    })
+}
+
+/// Our own terms are plain strings; anything else from a peer is dropped rather than refused.
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        _ => None,
+    })
+}

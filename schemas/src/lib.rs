@@ -1,0 +1,21 @@
+//! The wire vocabulary of Coopnet.
+//!
+//! Every JSON-LD document that leaves or enters a node is one of these serde types. This crate
+//! owns shapes and names only: it does no I/O, knows no database and checks no signatures.
+
+pub mod activities;
+pub mod actors;
+pub mod collections;
+pub mod context;
+pub mod handle;
+pub mod nodeinfo;
+pub mod objects;
+pub mod webfinger;
+
+pub use handle::{Handle, HandleError};
+
+/// The ActivityStreams public collection, used to address public posts.
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// Media type of ActivityPub documents.
+pub const ACTIVITY_JSON: &str = "application/activity+json";
