@@ -1,0 +1,609 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""A small fediverse server that plays a third-party peer in Coopnet's end-to-end tests.
+
+It is built on bovine (an ActivityPub library from PyPI) and aiohttp, not on any
+Coopnet code, so it checks the node against someone else's reading of the
+protocols. See README.md beside this file for the flow and the result file.
+
+    python3 python_peer.py --node http://127.0.0.1:PORT --coop HANDLE \
+        --listen-port P --out RESULT.json [--timeout 60]
+    python3 python_peer.py --selftest
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import socket
+import sys
+import tempfile
+import uuid
+from urllib.parse import urlsplit
+
+import aiohttp
+from aiohttp import web
+from bovine.activitystreams import Actor
+from bovine.activitystreams.activity_factory import ActivityFactory
+from bovine.activitystreams.object_factory import ObjectFactory
+from bovine.activitystreams.utils import id_for_object
+from bovine.clients.signed_http_methods import signed_get
+from bovine.crypto import build_validate_http_signature_raw, generate_rsa_public_private_key
+from bovine.crypto.digest import validate_digest
+from bovine.crypto.helper import content_digest_sha256
+from bovine.crypto.http_signature import HttpSignature
+from bovine.crypto.signature import Signature
+from bovine.crypto.types import CryptographicIdentifier, CryptographicSecret
+from bovine.utils import get_gmt_now, webfinger_response_json
+
+AS_JSON = "application/activity+json"
+JRD_JSON = "application/jrd+json"
+USERNAME = "alice"
+REPLY_CONTENT = "<p>Lovely bread!</p>"
+# Headers the peer signs on its POSTs, and requires the node to sign on its own.
+POST_SIGNED_HEADERS = ("(request-target)", "host", "date", "digest")
+
+log = logging.getLogger("python_peer")
+
+
+class PeerError(Exception):
+    """A step of the flow failed; the message says which and why."""
+
+
+def is_success(status):
+    return status is not None and 200 <= status < 300
+
+
+def brief(text):
+    """A response body squeezed onto one short line for messages."""
+    return " ".join(text.split())[:300]
+
+
+def object_of(activity):
+    value = activity.get("object")
+    return value if isinstance(value, dict) else None
+
+
+def summarize(activity, signature_ok, inbox, signer, reason):
+    """The line recorded in the result file for one delivered activity."""
+    obj = object_of(activity)
+    return {
+        "type": activity.get("type"),
+        "id": activity.get("id"),
+        "actor": id_for_object(activity.get("actor")),
+        "object_type": obj.get("type") if obj else None,
+        "object_id": id_for_object(activity.get("object")),
+        "content": (obj or {}).get("content", activity.get("content")),
+        "signature_ok": signature_ok,
+        "signed_by": signer,
+        "inbox": inbox,
+        "rejected_because": reason,
+    }
+
+
+def find_public_key(document, key_id):
+    """The publicKey entry of an actor (or a bare key document) whose id is key_id."""
+    if "publicKeyPem" in document:
+        return document
+    keys = document.get("publicKey")
+    keys = keys if isinstance(keys, list) else [keys] if keys else []
+    for key in keys:
+        if isinstance(key, dict) and key.get("id") == key_id:
+            return key
+    return None
+
+
+class Peer:
+    """The actor alice on http://127.0.0.1:PORT, its key, its server and its side of the flow."""
+
+    def __init__(self, origin, out_path=None):
+        self.origin = origin
+        self.actor_id = f"{origin}/users/{USERNAME}"
+        self.key_id = f"{self.actor_id}#main-key"
+        self.public_pem, private_pem = generate_rsa_public_private_key()
+        self.secret = CryptographicSecret.from_pem(self.key_id, private_pem)
+        self.actor = self.actor_document()
+        self.activities = ActivityFactory(self.actor, id_generator=self.new_object_id)
+        self.objects = ObjectFactory(actor_information=self.actor, id_generator=self.new_object_id)
+        self.served = {}  # object id -> JSON served at that id
+        self.keys = {}  # key id -> CryptographicIdentifier
+        self.check_signature = build_validate_http_signature_raw(self.public_key_for)
+        self.session = None
+        self.out_path = out_path
+        self.coop = None
+        self.follow = None
+        self.note = None
+        self.phase = "starting"
+        self.accepted = asyncio.Event()
+        self.rejected = asyncio.Event()
+        self.note_arrived = asyncio.Event()
+        self.result = {
+            "follow_status": None,
+            "accepted": False,
+            "received": [],
+            "reply_status": None,
+            "undo_status": None,
+            "errors": [],
+            "peer_actor": self.actor_id,
+            "coop_actor": None,
+            "follow_id": None,
+            "note_id": None,
+            "reply_id": None,
+            "done": False,
+        }
+
+    # ---- identity and documents -------------------------------------------------
+
+    def new_object_id(self):
+        return f"{self.origin}/objects/{uuid.uuid4()}"
+
+    def actor_document(self):
+        actor = Actor(
+            id=self.actor_id,
+            type="Person",
+            preferred_username=USERNAME,
+            name="Alice (bovine test peer)",
+            inbox=f"{self.actor_id}/inbox",
+            outbox=f"{self.actor_id}/outbox",
+            public_key=self.public_pem,
+            public_key_name="main-key",
+            properties={
+                "followers": f"{self.actor_id}/followers",
+                "following": f"{self.actor_id}/following",
+                "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
+            },
+        )
+        return actor.build()
+
+    def remember(self, document):
+        """Serve document at its id, so the node can dereference what alice sent."""
+        self.served[document["id"]] = document
+        return document
+
+    # ---- result file --------------------------------------------------------------
+
+    def save(self):
+        """Rewrite the whole result file atomically."""
+        if not self.out_path:
+            return
+        folder = os.path.dirname(os.path.abspath(self.out_path))
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".peer-", suffix=".json")
+        with os.fdopen(handle, "w") as file:
+            json.dump(self.result, file, indent=2)
+        os.replace(temporary, self.out_path)
+
+    def error(self, message):
+        log.error(message)
+        self.result["errors"].append(message)
+        self.save()
+
+    # ---- HTTP server ------------------------------------------------------------
+
+    def web_app(self):
+        app = web.Application()
+        app.add_routes(
+            [
+                web.get("/.well-known/webfinger", self.serve_webfinger),
+                web.get("/.well-known/nodeinfo", self.serve_nodeinfo_links),
+                web.get("/nodeinfo/2.0", self.serve_nodeinfo),
+                web.get(f"/users/{USERNAME}", self.serve_actor),
+                web.get(f"/users/{USERNAME}/{{collection:outbox|followers|following}}", self.serve_collection),
+                web.get("/objects/{uuid}", self.serve_object),
+                web.post(f"/users/{USERNAME}/inbox", self.receive),
+                web.post("/inbox", self.receive),
+            ]
+        )
+        return app
+
+    async def serve_webfinger(self, request):
+        host = urlsplit(self.origin).netloc
+        account = f"acct:{USERNAME}@{host}"
+        if request.query.get("resource") not in (account, self.actor_id):
+            return web.json_response({"error": "unknown resource"}, status=404)
+        return web.json_response(webfinger_response_json(account, self.actor_id), content_type=JRD_JSON)
+
+    async def serve_nodeinfo_links(self, request):
+        link = {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f"{self.origin}/nodeinfo/2.0"}
+        return web.json_response({"links": [link]})
+
+    async def serve_nodeinfo(self, request):
+        software = {"name": "bovine-test-peer", "version": "0.1"}
+        return web.json_response(
+            {
+                "version": "2.0",
+                "software": software,
+                "protocols": ["activitypub"],
+                "services": {"inbound": [], "outbound": []},
+                "openRegistrations": False,
+                "usage": {"users": {"total": 1}},
+                "metadata": {},
+            }
+        )
+
+    async def serve_actor(self, request):
+        return web.json_response(self.actor, content_type=AS_JSON)
+
+    async def serve_collection(self, request):
+        collection_id = f"{self.actor_id}/{request.match_info['collection']}"
+        collection = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": collection_id,
+            "type": "OrderedCollection",
+            "totalItems": 0,
+            "orderedItems": [],
+        }
+        return web.json_response(collection, content_type=AS_JSON)
+
+    async def serve_object(self, request):
+        document = self.served.get(f"{self.origin}/objects/{request.match_info['uuid']}")
+        if document is None:
+            return web.json_response({"error": "not found"}, status=404)
+        return web.json_response(document, content_type=AS_JSON)
+
+    async def receive(self, request):
+        """POST to alice's inbox or the shared inbox: verify, record, react."""
+        body = await request.read()
+        try:
+            activity = json.loads(body)
+            assert isinstance(activity, dict)
+        except (ValueError, AssertionError):
+            self.error(f"POST {request.path}: body is not a JSON object")
+            return web.json_response({"error": "body is not a JSON object"}, status=400)
+        signer, reason = await self.verify_request(request, body)
+        actor = id_for_object(activity.get("actor"))
+        if signer is not None and signer != actor:
+            reason = f"signed by {signer} but the activity's actor is {actor}"
+        signature_ok = reason is None
+        self.result["received"].append(summarize(activity, signature_ok, request.path, signer, reason))
+        log.info("received %s %s at %s, signature_ok=%s", activity.get("type"), activity.get("id"), request.path, signature_ok)
+        if not signature_ok:
+            self.error(f"answered 401 to {activity.get('type')} {activity.get('id')} at {request.path}: {reason}")
+            return web.json_response({"error": reason}, status=401)
+        await self.react_to(activity)
+        self.save()
+        return web.Response(status=202)
+
+    # ---- HTTP signatures ----------------------------------------------------------
+
+    async def verify_request(self, request, body):
+        """Check the draft-cavage signature and the Digest of a POST.
+
+        Returns (signer actor id, None) when valid, else (None, reason)."""
+        header = request.headers.get("Signature")
+        if not header:
+            return None, "no Signature header"
+        try:
+            parsed = Signature.from_signature_header(header)
+        except Exception as problem:  # bovine raises KeyError/ValueError on malformed headers
+            return None, f"unparseable Signature header {header!r}: {problem!r}"
+        missing = [name for name in POST_SIGNED_HEADERS if name not in parsed.fields]
+        if missing:
+            return None, f"signed headers {parsed.headers!r} lack {missing}"
+        if not validate_digest(request.headers, body):
+            return None, f"Digest {request.headers.get('Digest')!r} does not match the body"
+
+        async def read_body():
+            return body
+
+        signer = await self.check_signature(request.method, str(request.url), request.headers, read_body)
+        if signer is None:
+            return None, (
+                f"signature by {parsed.key_id} does not verify "
+                "(or its key could not be fetched, or Date is more than 5 minutes off)"
+            )
+        return signer, None
+
+    async def public_key_for(self, key_id):
+        """bovine's key retriever: fetch the signer's actor and take its publicKeyPem."""
+        if key_id in self.keys:
+            return self.keys[key_id]
+        try:
+            document = await self.fetch(key_id)
+        except PeerError as problem:
+            self.error(f"could not fetch key {key_id}: {problem}")
+            return None
+        key = find_public_key(document, key_id)
+        if key is None:
+            self.error(f"{key_id.split('#')[0]} has no publicKey with id {key_id}")
+            return None
+        if document.get("id") and key.get("owner") != document.get("id"):
+            self.error(f"key {key_id} has owner {key.get('owner')}, not {document.get('id')}")
+            return None
+        self.keys[key_id] = CryptographicIdentifier.from_public_key(key)
+        return self.keys[key_id]
+
+    def signed_post_headers(self, url, body):
+        """Date, Digest, Host and a Signature over '(request-target) host date digest'."""
+        parts = urlsplit(url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        date = get_gmt_now()
+        digest = content_digest_sha256(body, prefix="SHA-256")
+        signature = HttpSignature()
+        signature.with_field("(request-target)", f"post {target}")
+        signature.with_field("host", parts.netloc)
+        signature.with_field("date", date)
+        signature.with_field("digest", digest)
+        return {
+            "Host": parts.netloc,
+            "Date": date,
+            "Digest": digest,
+            "Content-Type": AS_JSON,
+            "Accept": AS_JSON,
+            "Signature": signature.sign_for_http_draft(self.secret),
+        }
+
+    async def deliver(self, inbox, activity, headers=None):
+        """Signed POST of an activity; returns the HTTP status."""
+        body = json.dumps(activity).encode("utf-8")
+        headers = headers or self.signed_post_headers(inbox, body)
+        async with self.session.post(inbox, data=body, headers=headers) as response:
+            text = await response.text()
+        log.info("POST %s %s -> %s %s", activity.get("type"), inbox, response.status, brief(text))
+        return response.status
+
+    async def fetch(self, url):
+        """Signed GET (bovine signs '(request-target) host date accept') of a JSON document."""
+        url = url.split("#")[0]
+        try:
+            response = await signed_get(self.session, self.secret, url)
+            async with response:
+                text = await response.text()
+                content_type = response.headers.get("Content-Type", "")
+        except aiohttp.ClientError as problem:
+            raise PeerError(f"GET {url} failed: {problem!r}") from problem
+        if response.status != 200:
+            raise PeerError(f"GET {url} answered {response.status}: {brief(text)}")
+        if "activity+json" not in content_type and "ld+json" not in content_type:
+            self.error(f"GET {url} answered Content-Type {content_type!r}, not {AS_JSON}")
+        try:
+            return json.loads(text)
+        except ValueError as problem:
+            raise PeerError(f"GET {url} did not answer JSON: {brief(text)}") from problem
+
+    # ---- the flow -----------------------------------------------------------------
+
+    async def resolve_coop(self, node, handle):
+        """WebFinger acct:HANDLE@node-host, then a signed GET of the actor it names."""
+        self.phase = "resolving the co-op"
+        resource = f"acct:{handle.lstrip('@')}@{urlsplit(node).netloc}"
+        url = f"{node}/.well-known/webfinger"
+        async with self.session.get(url, params={"resource": resource}, headers={"Accept": JRD_JSON}) as response:
+            text = await response.text()
+        if response.status != 200:
+            raise PeerError(f"WebFinger {url}?resource={resource} answered {response.status}: {brief(text)}")
+        try:
+            links = json.loads(text).get("links") or []
+        except (ValueError, AttributeError) as problem:
+            raise PeerError(f"WebFinger for {resource} did not answer a JSON object: {brief(text)}") from problem
+        hrefs = [link.get("href") for link in links if link.get("rel") == "self" and link.get("type") == AS_JSON]
+        if not hrefs:
+            raise PeerError(f"WebFinger for {resource} has no self link of type {AS_JSON}: {links}")
+        coop = await self.fetch(hrefs[0])
+        if coop.get("id") != hrefs[0]:
+            self.error(f"actor fetched from {hrefs[0]} has id {coop.get('id')}")
+        for needed in ("inbox", "publicKey"):
+            if needed not in coop:
+                raise PeerError(f"co-op actor {hrefs[0]} has no {needed}")
+        key = find_public_key(coop, id_for_object(coop["publicKey"]))
+        if key and key.get("publicKeyPem"):
+            self.keys[key["id"]] = CryptographicIdentifier.from_public_key(key)
+        self.coop = coop
+        self.result["coop_actor"] = coop["id"]
+        self.save()
+        log.info("resolved %s to %s, inbox %s", resource, coop["id"], coop["inbox"])
+        return coop
+
+    def refers_to_follow(self, value):
+        """Is value alice's Follow, by id, or embedded without an id?"""
+        if self.follow is None:
+            return False
+        if isinstance(value, str):
+            return value == self.follow["id"]
+        if not isinstance(value, dict):
+            return False
+        if value.get("id"):
+            return value["id"] == self.follow["id"]
+        return (
+            value.get("type") == "Follow"
+            and id_for_object(value.get("actor")) == self.actor_id
+            and id_for_object(value.get("object")) == self.coop["id"]
+        )
+
+    async def react_to(self, activity):
+        """Note an Accept/Reject of the Follow and the first Create(Note) from the co-op."""
+        if self.coop is None or id_for_object(activity.get("actor")) != self.coop["id"]:
+            return
+        kind = activity.get("type")
+        if kind == "Accept" and self.refers_to_follow(activity.get("object")):
+            self.result["accepted"] = True
+            self.accepted.set()
+        elif kind == "Reject" and self.refers_to_follow(activity.get("object")):
+            self.error(f"the co-op rejected the Follow: {activity.get('id')}")
+            self.rejected.set()
+        elif kind == "Create" and self.note is None:
+            note = activity.get("object")
+            if isinstance(note, str):
+                try:
+                    note = await self.fetch(note)
+                except PeerError as problem:
+                    self.error(f"could not fetch the object of {activity.get('id')}: {problem}")
+                    return
+            if isinstance(note, dict) and note.get("type") == "Note":
+                self.note = note
+                self.result["note_id"] = note.get("id")
+                self.note_arrived.set()
+
+    async def follow_coop(self, node, handle):
+        coop = await self.resolve_coop(node, handle)
+        self.follow = self.remember(self.activities.follow(coop["id"]).build())
+        self.result["follow_id"] = self.follow["id"]
+        self.phase = "sending the Follow"
+        self.result["follow_status"] = await self.deliver(coop["inbox"], self.follow)
+        self.save()
+        if not is_success(self.result["follow_status"]):
+            raise PeerError(f"the co-op inbox answered {self.result['follow_status']} to the Follow")
+        self.phase = "waiting for an Accept of the Follow"
+        waiters = [asyncio.create_task(event.wait()) for event in (self.accepted, self.rejected)]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if self.rejected.is_set():
+            raise PeerError("the co-op rejected the Follow")
+        log.info("the co-op accepted the Follow")
+
+    async def reply_to_note(self):
+        self.phase = "waiting for a Create(Note) from the co-op"
+        await self.note_arrived.wait()
+        reply = self.objects.reply(self.note, content=REPLY_CONTENT).build()
+        reply["to"] = [self.coop["id"]]
+        reply["cc"] = [address for address in reply.get("cc", []) if address != self.coop["id"]]
+        if not reply["cc"]:
+            del reply["cc"]
+        reply.pop("@context", None)
+        self.remember(reply)
+        create = self.remember(self.activities.create(reply).build())
+        self.result["reply_id"] = reply["id"]
+        self.phase = "sending the reply"
+        self.result["reply_status"] = await self.deliver(self.coop["inbox"], create)
+        self.save()
+
+    async def unfollow_coop(self):
+        follow = {key: value for key, value in self.follow.items() if key != "@context"}
+        undo = self.remember(self.activities.undo(follow, include_activity=True).build())
+        self.phase = "sending the Undo(Follow)"
+        self.result["undo_status"] = await self.deliver(self.coop["inbox"], undo)
+        self.save()
+
+    async def run_flow(self, node, handle):
+        await self.follow_coop(node, handle)
+        await self.reply_to_note()
+        await self.unfollow_coop()
+        for step in ("reply_status", "undo_status"):
+            if not is_success(self.result[step]):
+                raise PeerError(f"{step} is {self.result[step]}")
+        self.result["done"] = True
+        self.save()
+
+
+# ---- running --------------------------------------------------------------------
+
+
+def listening_socket(port):
+    """Bind first, so the origin (which needs the real port) is known before serving."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+async def start_server(peer, sock):
+    runner = web.AppRunner(peer.web_app(), access_log_format='%a "%r" %s')
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner
+
+
+async def run_peer(args):
+    sock = listening_socket(args.listen_port)
+    peer = Peer(f"http://127.0.0.1:{sock.getsockname()[1]}", args.out)
+    peer.save()
+    runner = await start_server(peer, sock)
+    log.info("serving %s", peer.actor_id)
+    failure = None
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as session:
+        peer.session = session
+        try:
+            await asyncio.wait_for(peer.run_flow(args.node.rstrip("/"), args.coop), timeout=args.timeout)
+        except asyncio.TimeoutError:
+            failure = f"timed out after {args.timeout}s, at step: {peer.phase}"
+        except PeerError as problem:
+            failure = f"{problem} (at step: {peer.phase})"
+        except aiohttp.ClientError as problem:
+            failure = f"HTTP request failed: {problem!r} (at step: {peer.phase})"
+        if failure:
+            peer.error(failure)
+        # Stay up a moment: the node may still fetch alice's key for the last delivery.
+        await asyncio.sleep(args.linger)
+    await runner.cleanup()
+    peer.save()
+    if peer.result["done"] and not peer.result["errors"]:
+        print(f"python_peer: ok, result in {args.out}", file=sys.stderr)
+        return 0
+    print(f"python_peer: FAILED: {'; '.join(peer.result['errors'])}", file=sys.stderr)
+    return 1
+
+
+async def selftest():
+    """Sign requests with the peer's own code and verify them through its own inbox."""
+    sock = listening_socket(0)
+    peer = Peer(f"http://127.0.0.1:{sock.getsockname()[1]}")
+    runner = await start_server(peer, sock)
+    inbox = f"{peer.actor_id}/inbox"
+    like = peer.remember(peer.activities.like(peer.actor_id).build())
+    body = json.dumps(like).encode("utf-8")
+    impostor = Peer(peer.origin)  # same keyId, different private key
+    checks = []
+    async with aiohttp.ClientSession() as session:
+        peer.session = impostor.session = session
+
+        async def post(headers, payload=body):
+            async with session.post(inbox, data=payload, headers=headers) as response:
+                return response.status
+
+        tampered = json.dumps({**like, "content": "changed"}).encode("utf-8")
+        checks.append(("signed POST is accepted", await post(peer.signed_post_headers(inbox, body)), 202))
+        checks.append(("unsigned POST is refused", await post({"Content-Type": AS_JSON}), 401))
+        checks.append(("changed body is refused", await post(peer.signed_post_headers(inbox, body), tampered), 401))
+        checks.append(("wrong key is refused", await post(impostor.signed_post_headers(inbox, body)), 401))
+        response = await signed_get(session, peer.secret, peer.actor_id)
+        async with response:
+            actor = await response.json(content_type=None)
+        checks.append(("actor is served with its key", actor.get("publicKey", {}).get("id"), peer.key_id))
+        async with session.get(f"{peer.origin}/.well-known/webfinger", params={"resource": f"acct:alice@{urlsplit(peer.origin).netloc}"}) as response:
+            links = (await response.json(content_type=None))["links"]
+        checks.append(("WebFinger names the actor", links[0]["href"], peer.actor_id))
+    await runner.cleanup()
+    flags = [entry["signature_ok"] for entry in peer.result["received"]]
+    checks.append(("received entries are flagged", flags, [True, False, False, False]))
+    failed = 0
+    for name, got, wanted in checks:
+        ok = got == wanted
+        failed += not ok
+        print(f"{'ok' if ok else 'FAIL'}: {name}" + ("" if ok else f" (got {got!r}, wanted {wanted!r})"))
+    print(f"selftest: {len(checks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description="bovine-based ActivityPub test peer for Coopnet")
+    parser.add_argument("--node", help="base URL of the Coopnet node, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--coop", help="handle of the co-op to follow (without @host)")
+    parser.add_argument("--listen-port", type=int, default=0, help="port for the peer's own server")
+    parser.add_argument("--out", help="JSON result file, rewritten on each change")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds for the whole flow")
+    parser.add_argument("--linger", type=float, default=1.0, help="seconds to keep serving after the flow")
+    parser.add_argument("--selftest", action="store_true", help="sign and verify against itself, then exit")
+    args = parser.parse_args(argv)
+    if not args.selftest and not (args.node and args.coop and args.out):
+        parser.error("--node, --coop and --out are required (or use --selftest)")
+    return args
+
+
+def main(argv=None):
+    args = parse_arguments(argv)
+    logging.basicConfig(level=logging.WARNING, format="python_peer: %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    log.setLevel(logging.INFO)
+    logging.getLogger("aiohttp.access").setLevel(logging.INFO)
+    if args.selftest:
+        logging.getLogger("bovine").setLevel(logging.CRITICAL)
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+        log.setLevel(logging.CRITICAL)
+        return asyncio.run(selftest())
+    return asyncio.run(run_peer(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
