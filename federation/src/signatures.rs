@@ -143,7 +143,7 @@ pub struct SignedRequest<'a> {
     /// Path and query, exactly as requested.
     pub path_and_query: &'a str,
     /// Looks a header up by lower-case name.
-    pub header: &'a dyn Fn(&str) -> Option<String>,
+    pub header: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// The body, for POSTs: its digest must be signed and must match.
     pub body: Option<&'a [u8]>,
 }
@@ -186,7 +186,8 @@ pub fn verify(
         .map_err(|_| SignatureError::Invalid)
 }
 
-fn check_date(
+/// Checks the request's date (and the signature's own validity window) against our clock.
+pub fn check_date(
     request: &SignedRequest<'_>,
     signature: &SignatureHeader,
     now: SystemTime,

@@ -1,1 +1,16 @@
-pub fn _x(){}
+//! A Coopnet node: the `coopnode` binary's library, also used by the end-to-end tests.
+//!
+//! Storage (`store`), the ActivityPub side (`activitypub`), the portal (`portal`), the JSON API
+//! (`api`) and who exists on the node (`coops`) are assembled into a running node by `app`.
+
+pub mod activitypub;
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod coops;
+pub mod demo;
+pub mod error;
+pub mod portal;
+pub mod store;
+pub mod text;

@@ -1,0 +1,467 @@
+//! The inbox: what peers send us.
+//!
+//! In order: the body is at most 1 MiB and is JSON with an id, a type and an actor; it carries a
+//! signature with a fresh date and a matching digest; the activity and its actor share an origin;
+//! an activity we have already accepted is acknowledged again and not re-applied; unknown types
+//! are acknowledged and ignored; the actor is fetched (or read from the store) and the signature
+//! must verify with its key. Only then does the activity change anything, and the raw activity is
+//! kept. Every refusal is a 4xx that stores nothing.
+
+use std::time::SystemTime;
+
+use activitypub_federation::{config::Data, fetch::fetch_object_http};
+use axum::{
+    body::Bytes,
+    extract::Path,
+    http::{HeaderMap, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+};
+use coopnet_federation::{
+    network,
+    origin::same_origin,
+    signatures::{self, SignatureHeader, SignedRequest},
+};
+use coopnet_schemas::{
+    activities::{Activity, ActivityKind},
+    actors::{ActorDoc, ActorType},
+    objects::Note,
+};
+use serde_json::Value;
+use url::Url;
+
+use super::{backfill, convert, outgoing, KnownActor};
+use crate::{
+    app::AppState,
+    error::AppError,
+    store::{follows::FollowState, now_ms, parse_time, posts::PostRow},
+    text,
+};
+
+/// Longest post content we keep from a peer, in bytes of HTML.
+const MAX_CONTENT: usize = 100_000;
+
+pub async fn shared_inbox(
+    data: Data<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(receive(&data, &method, &uri, &headers, &body).await)
+}
+
+pub async fn actor_inbox(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match data.db.local_actor_by_username(&name).await {
+        Ok(Some(_)) => respond(receive(&data, &method, &uri, &headers, &body).await),
+        Ok(None) => AppError::NotFound.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+pub async fn instance_inbox(
+    data: Data<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(receive(&data, &method, &uri, &headers, &body).await)
+}
+
+fn respond(result: Result<(), AppError>) -> Response {
+    match result {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Verifies and applies one incoming activity.
+pub async fn receive(
+    data: &Data<AppState>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), AppError> {
+    let activity: Activity = serde_json::from_slice(body)?;
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = header("signature")
+        .ok_or_else(|| AppError::Unauthorized("the request has no Signature header".into()))?;
+    let signature = SignatureHeader::parse(&signature)?;
+    let request = SignedRequest {
+        method: method.as_str(),
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"),
+        header: &header,
+        body: Some(body),
+    };
+    let now = SystemTime::now();
+    signatures::check_date(&request, &signature, now)?;
+    signatures::check_digest(header("digest").as_deref(), body)?;
+
+    let Some(kind) = activity.known_kind() else {
+        tracing::debug!(kind = %activity.kind, "ignored an activity of unknown type");
+        return Ok(());
+    };
+    if data.db.inbox_has(activity.id.as_str()).await? {
+        return Ok(());
+    }
+    if !same_origin(&activity.id, &activity.actor) {
+        return Err(AppError::bad("the activity's id is on another origin than its actor"));
+    }
+    if data.settings.is_local(&activity.actor) {
+        return Err(AppError::bad("the activity claims to come from this node"));
+    }
+    network::check_url(&activity.actor, data.settings.allow_private_network)
+        .map_err(|e| AppError::bad(format!("actor {}: {e}", activity.actor)))?;
+
+    let mut actor = super::actor(&activity.actor, data)
+        .await
+        .map_err(|e| AppError::Unauthorized(format!("cannot read the actor's key: {e}")))?;
+    if signature.key_id != actor.public_key_id {
+        return Err(AppError::Unauthorized("the signing key is not the actor's key".into()));
+    }
+    if let Err(e) = signatures::verify(&request, &signature, &actor.public_key_pem, now) {
+        // The actor may have a new key since we stored it; look once more, unless just fetched.
+        let fetched_recently = actor.fetched_at.is_some_and(|t| now_ms() - t < 60_000);
+        if fetched_recently {
+            return Err(e.into());
+        }
+        actor = super::refetch_actor(&activity.actor, data).await?;
+        signatures::verify(&request, &signature, &actor.public_key_pem, now)?;
+    }
+
+    apply(data, kind, &activity, &actor).await?;
+    data.db
+        .insert_inbox_activity(
+            activity.id.as_str(),
+            activity.actor.as_str(),
+            &activity.kind,
+            std::str::from_utf8(body).unwrap_or_default(),
+            now_ms(),
+        )
+        .await?;
+    wake_host_if_dead(data, &actor).await
+}
+
+/// A host that sends us something is alive: if we had given up on it, send what waited.
+async fn wake_host_if_dead(data: &Data<AppState>, actor: &KnownActor) -> Result<(), AppError> {
+    let host = coopnet_federation::origin::authority(&actor.inbox);
+    let failing = data
+        .db
+        .host(&host)
+        .await?
+        .is_some_and(|h| h.dead_since.is_some());
+    if failing {
+        let now = now_ms();
+        data.db.host_succeeded(&host, now).await?;
+        data.db.wake_host(&host, now).await?;
+        data.wake_deliveries();
+    }
+    Ok(())
+}
+
+async fn apply(
+    data: &Data<AppState>,
+    kind: ActivityKind,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    match kind {
+        ActivityKind::Follow => receive_follow(data, activity, actor).await,
+        ActivityKind::Accept => answer_follow(data, activity, actor, FollowState::Accepted).await,
+        ActivityKind::Reject => answer_follow(data, activity, actor, FollowState::Rejected).await,
+        ActivityKind::Undo => receive_undo(data, activity, actor).await,
+        ActivityKind::Create => store_note(data, actor, &activity.object, false).await.map(|_| ()),
+        ActivityKind::Update => receive_update(data, activity, actor).await,
+        ActivityKind::Delete => receive_delete(data, activity, actor).await,
+        ActivityKind::Announce => store_share(data, actor, activity).await,
+    }
+}
+
+fn object_id(activity: &Activity) -> Result<Url, AppError> {
+    activity
+        .object_id()
+        .ok_or_else(|| AppError::bad("the activity's object has no id"))
+}
+
+async fn receive_follow(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let target = object_id(activity)?;
+    let row = data
+        .db
+        .local_actor(target.as_str())
+        .await?
+        .ok_or_else(|| AppError::bad("the followed actor is not on this node"))?;
+    let followee = convert::local_actor(&row, &data.settings);
+    // Co-ops publish in public, so follows are accepted at once.
+    outgoing::accept_follow(data, &followee, actor, activity).await
+}
+
+/// Accept or Reject of a Follow one of our actors sent.
+async fn answer_follow(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+    state: FollowState,
+) -> Result<(), AppError> {
+    let follow_id = object_id(activity)?;
+    let follow = match data.db.follow_by_activity(follow_id.as_str()).await? {
+        Some(f) => Some(f),
+        None => {
+            // Some servers answer with a Follow of their own making: match it by its parties.
+            let follower = activity
+                .object
+                .get("actor")
+                .and_then(coopnet_schemas::activities::value_id);
+            match follower {
+                Some(follower) => data.db.follow(follower.as_str(), actor.id.as_str()).await?,
+                None => None,
+            }
+        }
+    };
+    let follow = follow
+        .filter(|f| f.followee_id == actor.id.as_str())
+        .ok_or_else(|| AppError::bad("that is not a follow we asked of this actor"))?;
+    data.db
+        .set_follow_state(&follow.follower_id, &follow.followee_id, state)
+        .await?;
+    if state == FollowState::Accepted {
+        let data = data.reset_request_count();
+        let followee = actor.clone();
+        tokio::spawn(async move {
+            if let Err(e) = backfill::backfill(&data, &followee).await {
+                tracing::warn!(actor = %followee.id, error = %e, "backfill failed");
+            }
+        });
+    }
+    Ok(())
+}
+
+async fn receive_undo(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let undone = object_id(activity)?;
+    let undone_type = activity.object_type();
+    if undone_type == Some("Announce") {
+        data.db.delete_share(undone.as_str(), actor.id.as_str()).await?;
+        return Ok(());
+    }
+    let follow = match data.db.follow_by_activity(undone.as_str()).await? {
+        Some(f) => Some(f),
+        None if undone_type == Some("Follow") => {
+            let target = activity
+                .object
+                .get("object")
+                .and_then(coopnet_schemas::activities::value_id);
+            match target {
+                Some(target) => data.db.follow(actor.id.as_str(), target.as_str()).await?,
+                None => None,
+            }
+        }
+        None => None,
+    };
+    match follow {
+        Some(f) if f.follower_id == actor.id.as_str() => {
+            data.db.delete_follow(&f.follower_id, &f.followee_id).await?;
+            Ok(())
+        }
+        Some(_) => Err(AppError::Forbidden("only the follower can undo a follow".into())),
+        // Undo of something we never had (a Like, say): nothing to do.
+        None => Ok(()),
+    }
+}
+
+/// Stores an announcement from a peer if it concerns this node: its author is followed here,
+/// it answers one of our posts, or it is addressed to one of our actors. Backfill stores what
+/// it reads without asking. Returns whether a new post was stored.
+pub async fn store_note(
+    data: &Data<AppState>,
+    author: &KnownActor,
+    object: &Value,
+    from_backfill: bool,
+) -> Result<bool, AppError> {
+    let note: Note = match object {
+        Value::String(id) => {
+            let id = Url::parse(id).map_err(|_| AppError::bad("unreadable object id"))?;
+            if !same_origin(&id, &author.id) {
+                return Err(AppError::bad("the object is on another origin than its actor"));
+            }
+            fetch_object_http::<_, Note>(&id, data).await?.object
+        }
+        other => serde_json::from_value(other.clone())
+            .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?,
+    };
+    if !matches!(note.kind.as_str(), "Note" | "Article" | "Page") {
+        return Ok(false);
+    }
+    if !same_origin(&note.id, &author.id) {
+        return Err(AppError::bad("the object's id is on another origin than its actor"));
+    }
+    if note.attributed_to != author.id {
+        return Err(AppError::bad("the object is attributed to someone else"));
+    }
+    if note.content.len() > MAX_CONTENT {
+        return Err(AppError::bad("the object's content is too long"));
+    }
+    let in_reply_to = note.in_reply_to.as_ref().map(Url::to_string);
+    if !from_backfill && !concerns_us(data, author, &note, in_reply_to.as_deref()).await? {
+        return Ok(false);
+    }
+    let now = now_ms();
+    let published = note
+        .published
+        .as_deref()
+        .and_then(parse_time)
+        .map(|t| t.min(now))
+        .unwrap_or(now);
+    let post = PostRow {
+        id: note.id.to_string(),
+        author_id: author.id.to_string(),
+        content_html: text::sanitize_html(&note.content),
+        content_source: None,
+        in_reply_to,
+        is_local: 0,
+        published_at: published,
+        updated_at: None,
+        received_at: now,
+        deleted_at: None,
+    };
+    Ok(data.db.insert_post(&post).await?)
+}
+
+async fn concerns_us(
+    data: &Data<AppState>,
+    author: &KnownActor,
+    note: &Note,
+    in_reply_to: Option<&str>,
+) -> Result<bool, AppError> {
+    if data.db.is_followed_locally(author.id.as_str()).await? {
+        return Ok(true);
+    }
+    if let Some(parent) = in_reply_to {
+        if data.db.post(parent).await?.is_some_and(|p| p.is_local == 1) {
+            return Ok(true);
+        }
+    }
+    for addressee in note.to.iter().chain(note.cc.iter()) {
+        if data.db.local_actor(addressee).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+async fn receive_update(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let object_type = activity.object_type().unwrap_or_default();
+    if ActorType::parse(object_type).is_some() {
+        let doc: ActorDoc = serde_json::from_value(activity.object.clone())
+            .map_err(|e| AppError::bad(format!("unreadable actor: {e}")))?;
+        if doc.id != actor.id {
+            return Err(AppError::Forbidden("an actor may update only itself".into()));
+        }
+        convert::verify_actor_doc(&doc, &actor.id, &data.settings)?;
+        let row = convert::remote_actor_row(&doc, now_ms())?;
+        data.db.upsert_remote_actor(&row).await?;
+        return Ok(());
+    }
+    let note: Note = serde_json::from_value(activity.object.clone())
+        .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?;
+    let Some(post) = data.db.post(note.id.as_str()).await? else {
+        return Ok(());
+    };
+    if post.author_id != actor.id.as_str() || note.attributed_to != actor.id {
+        return Err(AppError::Forbidden("only its author can update a post".into()));
+    }
+    if note.content.len() > MAX_CONTENT {
+        return Err(AppError::bad("the object's content is too long"));
+    }
+    let updated = note
+        .updated
+        .as_deref()
+        .and_then(parse_time)
+        .unwrap_or_else(now_ms);
+    data.db
+        .update_post_content(&post.id, &text::sanitize_html(&note.content), updated)
+        .await?;
+    Ok(())
+}
+
+async fn receive_delete(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let target = object_id(activity)?;
+    let now = now_ms();
+    if target == actor.id {
+        // The actor is gone: forget who followed whom; its posts go with it.
+        for follow in data.db.follows_of(actor.id.as_str()).await? {
+            data.db
+                .delete_follow(&follow.follower_id, &follow.followee_id)
+                .await?;
+        }
+        for post in data.db.posts_by(actor.id.as_str(), 10_000, 0).await? {
+            data.db.mark_post_deleted(&post.id, now).await?;
+        }
+        return Ok(());
+    }
+    match data.db.post(target.as_str()).await? {
+        Some(post) if post.author_id == actor.id.as_str() => {
+            data.db.mark_post_deleted(&post.id, now).await?;
+            Ok(())
+        }
+        Some(_) => Err(AppError::Forbidden("only its author can delete a post".into())),
+        None => Ok(()),
+    }
+}
+
+/// An Announce (share) by an actor we follow: store the shared post and who shared it.
+pub async fn store_share(
+    data: &Data<AppState>,
+    sharer: &KnownActor,
+    activity: &Activity,
+) -> Result<(), AppError> {
+    let post_id = object_id(activity)?;
+    if !data.db.is_followed_locally(sharer.id.as_str()).await? {
+        return Ok(());
+    }
+    if data.db.post(post_id.as_str()).await?.is_none() {
+        let note = fetch_object_http::<_, Note>(&post_id, data).await?.object;
+        if !same_origin(&note.id, &note.attributed_to) {
+            return Err(AppError::bad("the shared post's id is on another origin than its author"));
+        }
+        let author = super::actor(&note.attributed_to, data).await?;
+        store_note(data, &author, &serde_json::to_value(note)?, true).await?;
+    }
+    let shared_at = activity
+        .published
+        .as_deref()
+        .and_then(parse_time)
+        .map(|t| t.min(now_ms()))
+        .unwrap_or_else(now_ms);
+    data.db
+        .insert_share(activity.id.as_str(), sharer.id.as_str(), post_id.as_str(), shared_at)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,356 @@
+//! What peers read: actor documents, collections, objects, WebFinger, host-meta and NodeInfo.
+
+use std::time::SystemTime;
+
+use activitypub_federation::{axum::json::FederationJson, config::Data};
+use axum::{
+    extract::{Path, Query},
+    http::{header, HeaderMap, Method, StatusCode, Uri},
+    response::{IntoResponse, Response},
+    Json,
+};
+use coopnet_federation::signatures::{self, SignatureHeader, SignedRequest};
+use coopnet_schemas::{
+    collections::{OrderedCollection, OrderedCollectionPage},
+    context, nodeinfo,
+    objects::Tombstone,
+    webfinger::Webfinger,
+    Handle,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use url::Url;
+
+use super::{convert, KnownActor};
+use crate::{app::AppState, error::AppError, store::rfc3339};
+
+/// Items on one page of a collection.
+pub const PAGE_SIZE: i64 = 20;
+
+/// Does the client want ActivityPub JSON rather than a page?
+pub fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/activity+json") || a.contains("application/ld+json"))
+}
+
+/// With authorized fetch on, ActivityPub documents are served only to signed requests from
+/// actors we can verify (as Mastodon's secure mode does). The instance actor stays readable, so
+/// peers can always fetch the key that signs our own requests.
+pub async fn check_signed_fetch(
+    data: &Data<AppState>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(), AppError> {
+    if !data.settings.authorized_fetch {
+        return Ok(());
+    }
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = header("signature")
+        .ok_or_else(|| AppError::Unauthorized("this node requires signed fetches".into()))?;
+    let signature = SignatureHeader::parse(&signature)?;
+    let request = SignedRequest {
+        method: method.as_str(),
+        path_and_query: uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"),
+        header: &header,
+        body: None,
+    };
+    let now = SystemTime::now();
+    signatures::check_date(&request, &signature, now)?;
+    let owner = signature
+        .key_owner()
+        .ok_or_else(|| AppError::Unauthorized("unreadable keyId".into()))?;
+    let actor = super::actor(&owner, data)
+        .await
+        .map_err(|e| AppError::Unauthorized(format!("cannot read the signer's key: {e}")))?;
+    if actor.public_key_id != signature.key_id {
+        return Err(AppError::Unauthorized("the key is not the signer's".into()));
+    }
+    signatures::verify(&request, &signature, &actor.public_key_pem, now)?;
+    Ok(())
+}
+
+async fn local_actor_named(data: &Data<AppState>, name: &str) -> Result<KnownActor, AppError> {
+    let row = data
+        .db
+        .local_actor_by_username(name)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(convert::local_actor(&row, &data.settings))
+}
+
+/// An actor document (`/coops/{name}`, `/members/{name}`).
+pub async fn actor_json(
+    data: &Data<AppState>,
+    name: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor_named(data, name).await?;
+    // The path must match the actor's kind: /coops/x for co-ops, /members/x for people.
+    if actor.id.path() != uri.path() {
+        return Err(AppError::NotFound);
+    }
+    check_signed_fetch(data, method, uri, headers).await?;
+    Ok(FederationJson(convert::actor_doc(&actor, &data.settings)).into_response())
+}
+
+/// The instance actor, `/actor`: always readable without a signature.
+pub async fn instance_actor(data: Data<AppState>) -> Result<Response, AppError> {
+    let row = data
+        .db
+        .local_actor(data.settings.url("/actor").as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = convert::local_actor(&row, &data.settings);
+    Ok(FederationJson(convert::actor_doc(&actor, &data.settings)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub page: Option<u32>,
+}
+
+fn page_url(collection: &Url, page: u32) -> Url {
+    let mut url = collection.clone();
+    url.set_query(Some(&format!("page={page}")));
+    url
+}
+
+fn collection_response(
+    id: Url,
+    total: i64,
+    page: Option<u32>,
+    items: Vec<Value>,
+) -> Response {
+    match page {
+        None => FederationJson(OrderedCollection::paged(id.clone(), total as u64, page_url(&id, 1)))
+            .into_response(),
+        Some(page) => {
+            let has_next = (page as i64) * PAGE_SIZE < total;
+            FederationJson(OrderedCollectionPage {
+                context: context::object_context(),
+                id: page_url(&id, page),
+                kind: "OrderedCollectionPage".into(),
+                part_of: id.clone(),
+                total_items: total as u64,
+                next: has_next.then(|| page_url(&id, page + 1)),
+                prev: (page > 1).then(|| page_url(&id, page - 1)),
+                ordered_items: items,
+            })
+            .into_response()
+        }
+    }
+}
+
+fn offset(page: Option<u32>) -> Result<(Option<u32>, i64), AppError> {
+    match page {
+        Some(0) => Err(AppError::bad("pages are numbered from 1")),
+        Some(p) if p > 100_000 => Err(AppError::bad("no such page")),
+        Some(p) => Ok((Some(p), (p as i64 - 1) * PAGE_SIZE)),
+        None => Ok((None, 0)),
+    }
+}
+
+pub async fn outbox(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor_named(&data, &name).await?;
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let (page, offset) = offset(q.page)?;
+    let id = actor.outbox.clone().ok_or(AppError::NotFound)?;
+    let total = data.db.count_outbox(actor.id.as_str()).await?;
+    let mut items = Vec::new();
+    if page.is_some() {
+        for row in data.db.outbox_page(actor.id.as_str(), PAGE_SIZE, offset).await? {
+            let mut value: Value = serde_json::from_str(&row.body)?;
+            if let Some(map) = value.as_object_mut() {
+                map.remove("@context");
+            }
+            items.push(value);
+        }
+    }
+    Ok(collection_response(id, total, page, items))
+}
+
+pub async fn followers(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor_named(&data, &name).await?;
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let (page, offset) = offset(q.page)?;
+    let total = data.db.count_followers(actor.id.as_str()).await?;
+    let items = if page.is_some() {
+        data.db
+            .followers(actor.id.as_str(), PAGE_SIZE, offset)
+            .await?
+            .into_iter()
+            .map(Value::String)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(collection_response(convert::followers_of(&actor.id), total, page, items))
+}
+
+pub async fn following(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor_named(&data, &name).await?;
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let (page, offset) = offset(q.page)?;
+    let total = data.db.count_following(actor.id.as_str()).await?;
+    let items = if page.is_some() {
+        data.db
+            .following(actor.id.as_str(), PAGE_SIZE, offset)
+            .await?
+            .into_iter()
+            .map(Value::String)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let id = Url::parse(&format!("{}/following", actor.id)).map_err(|_| AppError::NotFound)?;
+    Ok(collection_response(id, total, page, items))
+}
+
+/// A post as a Note, or a Tombstone (410) once deleted.
+pub async fn post_json(
+    data: &Data<AppState>,
+    id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let url = data.settings.url(&format!("/posts/{id}"));
+    let post = data
+        .db
+        .post(url.as_str())
+        .await?
+        .filter(|p| p.is_local == 1)
+        .ok_or(AppError::NotFound)?;
+    check_signed_fetch(data, method, uri, headers).await?;
+    if let Some(deleted) = post.deleted_at {
+        let tombstone = Tombstone {
+            context: context::object_context(),
+            id: url,
+            kind: "Tombstone".into(),
+            deleted: Some(rfc3339(deleted)),
+        };
+        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
+    }
+    let author = Url::parse(&post.author_id).map_err(|_| AppError::Internal("author id".into()))?;
+    Ok(FederationJson(convert::note(&post, &author)?).into_response())
+}
+
+/// A public activity from an outbox.
+pub async fn activity_json(
+    data: Data<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let url = data.settings.url(&format!("/activities/{id}"));
+    let row = data
+        .db
+        .outbox_activity(url.as_str())
+        .await?
+        .filter(|a| a.is_public == 1)
+        .ok_or(AppError::NotFound)?;
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let value: Value = serde_json::from_str(&row.body)?;
+    Ok(FederationJson(value).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WebfingerQuery {
+    pub resource: Option<String>,
+}
+
+pub async fn webfinger(
+    data: Data<AppState>,
+    Query(q): Query<WebfingerQuery>,
+) -> Result<Response, AppError> {
+    let resource = q
+        .resource
+        .ok_or_else(|| AppError::bad("the resource parameter is missing"))?;
+    let by_url = Url::parse(&resource).ok().filter(|u| u.scheme() != "acct");
+    let row = if let Some(url) = by_url {
+        // A query by actor URL.
+        data.db.local_actor(url.as_str()).await?
+    } else {
+        let handle = Handle::parse(&resource).map_err(|e| AppError::bad(e.to_string()))?;
+        if handle.host() != data.settings.domain {
+            return Err(AppError::NotFound);
+        }
+        data.db.local_actor_by_username(handle.name()).await?
+    };
+    let row = row.ok_or(AppError::NotFound)?;
+    let actor = convert::local_actor(&row, &data.settings);
+    let jrd = Webfinger::for_actor(
+        format!("acct:{}@{}", actor.username, data.settings.domain),
+        actor.id.clone(),
+        actor.id.clone(),
+    );
+    Ok((
+        [(header::CONTENT_TYPE, "application/jrd+json")],
+        Json(jrd),
+    )
+        .into_response())
+}
+
+pub async fn host_meta(data: Data<AppState>) -> Response {
+    let template = format!(
+        "{}.well-known/webfinger?resource={{uri}}",
+        data.settings.base_url
+    );
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <XRD xmlns=\"http://docs.oasis-open.org/ns/xri/xrd-1.0\">\n\
+         <Link rel=\"lrdd\" type=\"application/xrd+xml\" template=\"{}\"/>\n</XRD>\n",
+        crate::text::escape(&template)
+    );
+    ([(header::CONTENT_TYPE, "application/xrd+xml")], xml).into_response()
+}
+
+pub async fn nodeinfo_discovery(data: Data<AppState>) -> Response {
+    Json(nodeinfo::discovery(data.settings.url("/nodeinfo/2.1").as_str())).into_response()
+}
+
+pub async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {
+    let users = data.db.count_local_people().await?;
+    let posts = data.db.count_local_posts().await?;
+    let doc = nodeinfo::NodeInfo::new(users as u64, posts as u64, &data.settings.node_name);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
+        Json(doc),
+    )
+        .into_response())
+}

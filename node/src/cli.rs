@@ -1,0 +1,316 @@
+//! The operator's command line. Commands that write go through the database, so a running
+//! `serve` picks their work up (its delivery workers send what they queue).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use coopnet_schemas::Handle;
+
+use crate::{
+    activitypub::{self, convert, outgoing},
+    app,
+    config::{FileConfig, CONFIG_FILE},
+    coops::{self, CoopKind, NewCoop, Username},
+    portal::auth::{random_token, token_hash},
+    store::{now_ms, Db},
+};
+
+#[derive(Debug, Parser)]
+#[command(name = "coopnode", version, about = "A Coopnet node: a co-operative's federated portal")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a node's configuration, database and instance actor in a data folder.
+    Init {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Host (and port) the node is reached at, as in handles: coop.example
+        #[arg(long)]
+        domain: String,
+        /// postgres://… to use PostgreSQL; SQLite in the data folder otherwise.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Development only: allow plain http and loopback or private peers.
+        #[arg(long)]
+        allow_private_network: bool,
+        /// Require signed fetches of ActivityPub documents.
+        #[arg(long)]
+        authorized_fetch: bool,
+        /// Address `serve` listens on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Name shown in the portal.
+        #[arg(long, default_value = "Coopnet")]
+        node_name: String,
+    },
+    /// Run the node.
+    Serve {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Three federated sample nodes on loopback, following each other.
+    Demo {
+        #[arg(long, default_value_t = 8080)]
+        base_port: u16,
+        /// Keep the demo's data here instead of a temporary folder.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Accounts that log in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Co-ops on this node.
+    Coop {
+        #[command(subcommand)]
+        command: CoopCommand,
+    },
+    /// Publish an announcement from a co-op; prints its id.
+    Post {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long = "as")]
+        as_handle: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Follow a co-op on another node.
+    Follow {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long = "as")]
+        as_handle: String,
+        /// @handle@host[:port]
+        #[arg(long)]
+        target: String,
+    },
+    /// Bearer tokens for the JSON API.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    Create {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// A file holding the password (its first line).
+        #[arg(long)]
+        password_file: PathBuf,
+        /// May act for every co-op on the node.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoopCommand {
+    Create {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        handle: String,
+        #[arg(long)]
+        name: String,
+        /// workplace, consumer-council, facilitation-board or group
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        industry: Option<String>,
+        #[arg(long, default_value = "")]
+        summary: String,
+        /// A user who may act for the co-op.
+        #[arg(long)]
+        admin: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    Create {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init {
+            data_dir,
+            domain,
+            database_url,
+            allow_private_network,
+            authorized_fetch,
+            listen,
+            node_name,
+        } => {
+            let config = FileConfig {
+                domain,
+                database_url: database_url.unwrap_or_else(|| Db::sqlite_url(&data_dir)),
+                listen,
+                allow_private_network,
+                authorized_fetch,
+                node_name,
+            };
+            init(&data_dir, &config).await?;
+            println!("Initialised a node for {} in {}", config.domain, data_dir.display());
+            Ok(())
+        }
+        Command::Serve { data_dir, listen } => app::serve(&data_dir, listen).await,
+        Command::Demo { base_port, data_dir } => crate::demo::run(base_port, data_dir).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    data_dir,
+                    username,
+                    password_file,
+                    admin,
+                },
+        } => {
+            let password = std::fs::read_to_string(&password_file)
+                .with_context(|| format!("reading {}", password_file.display()))?;
+            let password = password.lines().next().unwrap_or_default();
+            let federation = app::open(&data_dir).await?;
+            let user = coops::create_user(
+                &federation.db,
+                &federation.settings,
+                &Username::parse(&username)?,
+                password,
+                admin,
+            )
+            .await?;
+            println!("Created user {}", user.username);
+            Ok(())
+        }
+        Command::Coop {
+            command:
+                CoopCommand::Create {
+                    data_dir,
+                    handle,
+                    name,
+                    kind,
+                    region,
+                    industry,
+                    summary,
+                    admin,
+                },
+        } => {
+            let federation = app::open(&data_dir).await?;
+            let kind: CoopKind = kind.parse()?;
+            let admin_user = match &admin {
+                Some(name) => Some(
+                    federation
+                        .db
+                        .user_by_username(name)
+                        .await?
+                        .with_context(|| format!("no user called {name}"))?,
+                ),
+                None => None,
+            };
+            let row = coops::create_coop(
+                &federation.db,
+                &federation.settings,
+                NewCoop {
+                    handle: Username::parse(&handle)?,
+                    name: &name,
+                    kind,
+                    summary: &summary,
+                    region: region.as_deref(),
+                    industry: industry.as_deref(),
+                },
+            )
+            .await?;
+            if let Some(user) = admin_user {
+                federation.db.add_coop_admin(&row.id, user.id).await?;
+            }
+            println!("Created @{}@{} ({})", row.username, federation.settings.domain, row.id);
+            Ok(())
+        }
+        Command::Post {
+            data_dir,
+            as_handle,
+            text,
+        } => {
+            let federation = app::open(&data_dir).await?;
+            let coop = local_coop(&federation, &as_handle).await?;
+            let post = outgoing::publish_note(&federation, &coop, &text).await?;
+            println!("{}", post.id);
+            Ok(())
+        }
+        Command::Follow {
+            data_dir,
+            as_handle,
+            target,
+        } => {
+            let federation = app::open(&data_dir).await?;
+            let coop = local_coop(&federation, &as_handle).await?;
+            let handle = Handle::parse(&target).map_err(|e| anyhow::anyhow!("{target}: {e}"))?;
+            let data = federation.to_request_data();
+            let target = activitypub::resolve_handle(&handle, &data).await?;
+            outgoing::follow(&federation, &coop, &target).await?;
+            println!("Follow of {} sent from {}", target.handle(), coop.handle());
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { data_dir, username },
+        } => {
+            let federation = app::open(&data_dir).await?;
+            let user = federation
+                .db
+                .user_by_username(&username)
+                .await?
+                .with_context(|| format!("no user called {username}"))?;
+            let token = random_token();
+            federation
+                .db
+                .insert_api_token(&token_hash(&token), user.id, now_ms())
+                .await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn local_coop(
+    federation: &activitypub_federation::config::FederationConfig<app::AppState>,
+    handle: &str,
+) -> anyhow::Result<activitypub::KnownActor> {
+    let handle = handle.trim_start_matches('@');
+    let row = federation
+        .db
+        .local_actor_by_username(handle)
+        .await?
+        .filter(|r| r.coop_kind.is_some())
+        .with_context(|| format!("no co-op called {handle} on this node"))?;
+    Ok(convert::local_actor(&row, &federation.settings))
+}
+
+/// Writes the configuration and prepares the database and instance actor.
+pub async fn init(data_dir: &Path, config: &FileConfig) -> anyhow::Result<()> {
+    if !coopnet_schemas::handle::valid_host(&config.domain) {
+        bail!("--domain must be a host name with an optional port, such as coop.example");
+    }
+    if data_dir.join(CONFIG_FILE).exists() {
+        bail!("{} already holds a node", data_dir.display());
+    }
+    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    config.save(data_dir)?;
+    app::open(data_dir).await?;
+    Ok(())
+}
