@@ -46,6 +46,9 @@ mod tests {
             attempts += 1;
             total += retry_delay(attempts);
         }
-        assert!((15..40).contains(&attempts), "gives up after {attempts} tries");
+        assert!(
+            (15..40).contains(&attempts),
+            "gives up after {attempts} tries"
+        );
     }
 }

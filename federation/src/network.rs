@@ -76,13 +76,31 @@ mod tests {
     #[test]
     fn production_refuses_http_and_private_addresses() {
         let u = |s: &str| Url::parse(s).unwrap();
-        assert_eq!(check_url(&u("http://coop.example/x"), false), Err(NetworkError::NotHttps));
-        assert_eq!(check_url(&u("https://127.0.0.1/x"), false), Err(NetworkError::PrivateAddress));
-        assert_eq!(check_url(&u("https://10.1.2.3/x"), false), Err(NetworkError::PrivateAddress));
-        assert_eq!(check_url(&u("https://[::1]/x"), false), Err(NetworkError::PrivateAddress));
-        assert_eq!(check_url(&u("https://localhost/x"), false), Err(NetworkError::PrivateAddress));
+        assert_eq!(
+            check_url(&u("http://coop.example/x"), false),
+            Err(NetworkError::NotHttps)
+        );
+        assert_eq!(
+            check_url(&u("https://127.0.0.1/x"), false),
+            Err(NetworkError::PrivateAddress)
+        );
+        assert_eq!(
+            check_url(&u("https://10.1.2.3/x"), false),
+            Err(NetworkError::PrivateAddress)
+        );
+        assert_eq!(
+            check_url(&u("https://[::1]/x"), false),
+            Err(NetworkError::PrivateAddress)
+        );
+        assert_eq!(
+            check_url(&u("https://localhost/x"), false),
+            Err(NetworkError::PrivateAddress)
+        );
         assert_eq!(check_url(&u("https://coop.example/x"), false), Ok(()));
         assert_eq!(check_url(&u("http://127.0.0.1:8081/x"), true), Ok(()));
-        assert_eq!(check_url(&u("ftp://coop.example/x"), true), Err(NetworkError::NotHttps));
+        assert_eq!(
+            check_url(&u("ftp://coop.example/x"), true),
+            Err(NetworkError::NotHttps)
+        );
     }
 }

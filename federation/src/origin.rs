@@ -27,10 +27,22 @@ mod tests {
     #[test]
     fn ports_and_schemes_make_origins_differ() {
         let u = |s: &str| Url::parse(s).unwrap();
-        assert!(same_origin(&u("https://a.example/x"), &u("https://a.example:443/y")));
-        assert!(!same_origin(&u("http://127.0.0.1:8081/x"), &u("http://127.0.0.1:8082/x")));
-        assert!(!same_origin(&u("http://a.example/x"), &u("https://a.example/x")));
-        assert!(!same_origin(&u("https://a.example/x"), &u("https://b.example/x")));
+        assert!(same_origin(
+            &u("https://a.example/x"),
+            &u("https://a.example:443/y")
+        ));
+        assert!(!same_origin(
+            &u("http://127.0.0.1:8081/x"),
+            &u("http://127.0.0.1:8082/x")
+        ));
+        assert!(!same_origin(
+            &u("http://a.example/x"),
+            &u("https://a.example/x")
+        ));
+        assert!(!same_origin(
+            &u("https://a.example/x"),
+            &u("https://b.example/x")
+        ));
         assert_eq!(authority(&u("http://127.0.0.1:8081/x")), "127.0.0.1:8081");
         assert_eq!(authority(&u("https://a.example/x")), "a.example");
     }

@@ -260,15 +260,15 @@ fn signing_string(
             ),
             "(created)" => format!(
                 "(created): {}",
-                signature
-                    .created
-                    .ok_or(SignatureError::Malformed("(created) is signed but not given"))?
+                signature.created.ok_or(SignatureError::Malformed(
+                    "(created) is signed but not given"
+                ))?
             ),
             "(expires)" => format!(
                 "(expires): {}",
-                signature
-                    .expires
-                    .ok_or(SignatureError::Malformed("(expires) is signed but not given"))?
+                signature.expires.ok_or(SignatureError::Malformed(
+                    "(expires) is signed but not given"
+                ))?
             ),
             other => {
                 let value = (request.header)(other)
@@ -411,7 +411,10 @@ mod tests {
                 header: &header,
                 body: Some(&f.body),
             };
-            assert_eq!(verify(&request, &sig, &pem, now), Err(SignatureError::Stale));
+            assert_eq!(
+                verify(&request, &sig, &pem, now),
+                Err(SignatureError::Stale)
+            );
         }
     }
 

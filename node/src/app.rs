@@ -48,7 +48,8 @@ impl AppState {
 /// Opens a node's data folder: configuration, database (migrated), instance actor.
 pub async fn open(data_dir: &Path) -> Result<FederationConfig<AppState>, AppError> {
     let config = FileConfig::load(data_dir).map_err(|e| AppError::Internal(e.to_string()))?;
-    let settings = Settings::new(&config, data_dir).map_err(|e| AppError::Internal(e.to_string()))?;
+    let settings =
+        Settings::new(&config, data_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let db = Db::connect(&config.database_url).await?;
     let state = AppState {
         db,
@@ -84,11 +85,19 @@ impl RunningNode {
 }
 
 /// Starts serving `federation`'s node on `listener`, and its delivery workers.
-pub fn start(federation: FederationConfig<AppState>, listener: TcpListener) -> std::io::Result<RunningNode> {
+pub fn start(
+    federation: FederationConfig<AppState>,
+    listener: TcpListener,
+) -> std::io::Result<RunningNode> {
     let addr = listener.local_addr()?;
     let app = router(federation.clone());
     let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await {
+        if let Err(e) = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
@@ -118,7 +127,11 @@ pub async fn serve(data_dir: &Path, listen: Option<String>) -> anyhow::Result<()
         startup_ms = started.elapsed().as_millis() as u64,
         "node is serving"
     );
-    println!("Coopnet node serving {base} on {} (ready in {} ms)", node.addr, started.elapsed().as_millis());
+    println!(
+        "Coopnet node serving {base} on {} (ready in {} ms)",
+        node.addr,
+        started.elapsed().as_millis()
+    );
     shutdown_signal().await;
     tracing::info!("shutting down");
     node.stop().await;
@@ -131,7 +144,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -157,7 +171,9 @@ async fn actor_or_page(
             .await
             .into_response()
     } else {
-        portal::pages::actor_page(&data, &name, &uri, session).await.into_response()
+        portal::pages::actor_page(&data, &name, &uri, session)
+            .await
+            .into_response()
     }
 }
 
@@ -174,7 +190,9 @@ async fn post_or_page(
             .await
             .into_response()
     } else {
-        portal::pages::post_page(&data, &id, session).await.into_response()
+        portal::pages::post_page(&data, &id, session)
+            .await
+            .into_response()
     }
 }
 
@@ -193,10 +211,19 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
     let actor_routes = |prefix: &str| {
         Router::new()
             .route(&format!("/{prefix}/{{name}}"), get(actor_or_page))
-            .route(&format!("/{prefix}/{{name}}/inbox"), post(inbox::actor_inbox))
+            .route(
+                &format!("/{prefix}/{{name}}/inbox"),
+                post(inbox::actor_inbox),
+            )
             .route(&format!("/{prefix}/{{name}}/outbox"), get(routes::outbox))
-            .route(&format!("/{prefix}/{{name}}/followers"), get(routes::followers))
-            .route(&format!("/{prefix}/{{name}}/following"), get(routes::following))
+            .route(
+                &format!("/{prefix}/{{name}}/followers"),
+                get(routes::followers),
+            )
+            .route(
+                &format!("/{prefix}/{{name}}/following"),
+                get(routes::following),
+            )
     };
     Router::new()
         .merge(actor_routes("coops"))
@@ -220,5 +247,6 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
 
 /// The base URL of a node listening on `addr` in development mode.
 pub fn loopback_url(addr: SocketAddr) -> Url {
-    Url::parse(&format!("http://{addr}/")).unwrap_or_else(|_| Url::parse("http://127.0.0.1/").expect("static URL"))
+    Url::parse(&format!("http://{addr}/"))
+        .unwrap_or_else(|_| Url::parse("http://127.0.0.1/").expect("static URL"))
 }

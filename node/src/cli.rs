@@ -17,7 +17,11 @@ use crate::{
 };
 
 #[derive(Debug, Parser)]
-#[command(name = "coopnode", version, about = "A Coopnet node: a co-operative's federated portal")]
+#[command(
+    name = "coopnode",
+    version,
+    about = "A Coopnet node: a co-operative's federated portal"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -169,11 +173,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 node_name,
             };
             init(&data_dir, &config).await?;
-            println!("Initialised a node for {} in {}", config.domain, data_dir.display());
+            println!(
+                "Initialised a node for {} in {}",
+                config.domain,
+                data_dir.display()
+            );
             Ok(())
         }
         Command::Serve { data_dir, listen } => app::serve(&data_dir, listen).await,
-        Command::Demo { base_port, data_dir } => crate::demo::run(base_port, data_dir).await,
+        Command::Demo {
+            base_port,
+            data_dir,
+        } => crate::demo::run(base_port, data_dir).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -239,7 +250,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(user) = admin_user {
                 federation.db.add_coop_admin(&row.id, user.id).await?;
             }
-            println!("Created @{}@{} ({})", row.username, federation.settings.domain, row.id);
+            println!(
+                "Created @{}@{} ({})",
+                row.username, federation.settings.domain, row.id
+            );
             Ok(())
         }
         Command::Post {
@@ -309,7 +323,8 @@ pub async fn init(data_dir: &Path, config: &FileConfig) -> anyhow::Result<()> {
     if data_dir.join(CONFIG_FILE).exists() {
         bail!("{} already holds a node", data_dir.display());
     }
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     config.save(data_dir)?;
     app::open(data_dir).await?;
     Ok(())

@@ -51,7 +51,8 @@ fn default_name() -> String {
 impl FileConfig {
     pub fn load(data_dir: &Path) -> Result<FileConfig, ConfigError> {
         let path = data_dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| ConfigError::Read(path.clone(), e))?;
         let config: FileConfig =
             toml::from_str(&text).map_err(|e| ConfigError::Parse(path.clone(), e.to_string()))?;
         if !coopnet_schemas::handle::valid_host(&config.domain) {

@@ -109,9 +109,14 @@ pub struct NewCoop<'a> {
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), AppError> {
     if value.chars().count() > max {
-        return Err(AppError::bad(format!("{field} may have at most {max} characters")));
+        return Err(AppError::bad(format!(
+            "{field} may have at most {max} characters"
+        )));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err(AppError::bad(format!("{field} has control characters")));
     }
     Ok(())
@@ -146,23 +151,44 @@ async fn new_actor_row(
 }
 
 /// Creates the instance actor if it does not exist yet.
-pub async fn ensure_instance_actor(db: &Db, settings: &Settings) -> Result<LocalActorRow, AppError> {
+pub async fn ensure_instance_actor(
+    db: &Db,
+    settings: &Settings,
+) -> Result<LocalActorRow, AppError> {
     if let Some(row) = db.local_actor(settings.url("/actor").as_str()).await? {
         return Ok(row);
     }
-    let row = new_actor_row(settings, "/actor", "actor", ActorType::Application, &settings.node_name).await?;
+    let row = new_actor_row(
+        settings,
+        "/actor",
+        "actor",
+        ActorType::Application,
+        &settings.node_name,
+    )
+    .await?;
     db.insert_local_actor(&row).await?;
     Ok(row)
 }
 
 async fn ensure_free(db: &Db, username: &Username) -> Result<(), AppError> {
-    if db.local_actor_by_username(username.as_str()).await?.is_some() {
-        return Err(AppError::Conflict(format!("the handle {} is taken", username.as_str())));
+    if db
+        .local_actor_by_username(username.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "the handle {} is taken",
+            username.as_str()
+        )));
     }
     Ok(())
 }
 
-pub async fn create_coop(db: &Db, settings: &Settings, coop: NewCoop<'_>) -> Result<LocalActorRow, AppError> {
+pub async fn create_coop(
+    db: &Db,
+    settings: &Settings,
+    coop: NewCoop<'_>,
+) -> Result<LocalActorRow, AppError> {
     check_text("the name", coop.name, 200)?;
     check_text("the summary", coop.summary, 5000)?;
     for v in [coop.region, coop.industry].into_iter().flatten() {
@@ -182,8 +208,14 @@ pub async fn create_coop(db: &Db, settings: &Settings, coop: NewCoop<'_>) -> Res
     .await?;
     row.coop_kind = Some(coop.kind.as_str().to_string());
     row.summary = coop.summary.trim().to_string();
-    row.region = coop.region.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    row.industry = coop.industry.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    row.region = coop
+        .region
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    row.industry = coop
+        .industry
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
     db.insert_local_actor(&row).await?;
     Ok(row)
 }
@@ -201,7 +233,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 pub fn verify_password(password: &str, hash: &str) -> bool {
     use argon2::{Argon2, PasswordHash, PasswordVerifier};
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -216,7 +252,9 @@ pub async fn create_user(
     is_admin: bool,
 ) -> Result<UserRow, AppError> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::bad(format!("a password needs at least {MIN_PASSWORD} characters")));
+        return Err(AppError::bad(format!(
+            "a password needs at least {MIN_PASSWORD} characters"
+        )));
     }
     ensure_free(db, username).await?;
     let row = new_actor_row(
@@ -243,7 +281,11 @@ pub async fn may_act_for(db: &Db, user: &UserRow, coop_id: &str) -> Result<bool,
     if user.is_admin == 1 {
         return Ok(true);
     }
-    Ok(db.coops_administered(user.id).await?.iter().any(|c| c == coop_id))
+    Ok(db
+        .coops_administered(user.id)
+        .await?
+        .iter()
+        .any(|c| c == coop_id))
 }
 
 /// The local co-ops a user may act for.

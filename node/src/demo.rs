@@ -125,19 +125,32 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
             if i == j {
                 continue;
             }
-            let handle = coopnet_schemas::Handle::new(SAMPLES[j].handle, &format!("{}", other.addr))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let handle =
+                coopnet_schemas::Handle::new(SAMPLES[j].handle, &format!("{}", other.addr))
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             let data = node.federation.to_request_data();
             let target = activitypub::resolve_handle(&handle, &data).await?;
-            if node.state().db.follow(me.id.as_str(), target.id.as_str()).await?.is_none() {
+            if node
+                .state()
+                .db
+                .follow(me.id.as_str(), target.id.as_str())
+                .await?
+                .is_none()
+            {
                 outgoing::follow(node.state(), &me, &target).await?;
             }
         }
     }
 
-    println!("Three Coopnet nodes are running (data in {}):", root.display());
+    println!(
+        "Three Coopnet nodes are running (data in {}):",
+        root.display()
+    );
     for (node, sample) in nodes.iter().zip(SAMPLES.iter()) {
-        println!("  {:<28} http://{}/   @{}@{}", sample.name, node.addr, sample.handle, node.addr);
+        println!(
+            "  {:<28} http://{}/   @{}@{}",
+            sample.name, node.addr, sample.handle, node.addr
+        );
     }
     println!("Log in on any of them as {DEMO_USER} / {DEMO_PASSWORD}. Ctrl-C stops the demo.");
     let _ = tokio::signal::ctrl_c().await;

@@ -11,8 +11,24 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
         let mut b = ammonia::Builder::default();
         b.tags(
             [
-                "p", "br", "a", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "code",
-                "pre", "span", "h2", "h3", "h4", "del",
+                "p",
+                "br",
+                "a",
+                "em",
+                "strong",
+                "b",
+                "i",
+                "ul",
+                "ol",
+                "li",
+                "blockquote",
+                "code",
+                "pre",
+                "span",
+                "h2",
+                "h3",
+                "h4",
+                "del",
             ]
             .into_iter()
             .collect(),
@@ -30,7 +46,8 @@ pub fn sanitize_html(html: &str) -> String {
 
 /// Renders Markdown written by a member, then sanitises it (Markdown allows raw HTML).
 pub fn markdown_to_html(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+    let parser =
+        pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, parser);
     sanitize_html(&html)

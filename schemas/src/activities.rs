@@ -62,9 +62,17 @@ pub struct Activity {
     #[serde(deserialize_with = "id_of")]
     pub actor: Url,
     pub object: Value,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub to: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub cc: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
@@ -125,12 +133,16 @@ impl Activity {
 pub fn value_id(value: &Value) -> Option<Url> {
     match value {
         Value::String(s) => Url::parse(s).ok(),
-        Value::Object(map) => map.get("id").and_then(Value::as_str).and_then(|s| Url::parse(s).ok()),
+        Value::Object(map) => map
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| Url::parse(s).ok()),
         _ => None,
     }
 }
 
 fn id_of<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let value = Value::deserialize(d)?;
-    value_id(&value).ok_or_else(|| serde::de::Error::custom("expected an id or an object with an id"))
+    value_id(&value)
+        .ok_or_else(|| serde::de::Error::custom("expected an id or an object with an id"))
 }

@@ -89,17 +89,33 @@ pub struct ActorDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Endpoints>,
     pub public_key: PublicKey,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_image")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_image"
+    )]
     pub icon: Option<Image>,
     #[serde(default)]
     pub manually_approves_followers: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discoverable: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
     pub region: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
     pub industry: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_string"
+    )]
     pub coop_kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
@@ -107,7 +123,9 @@ pub struct ActorDoc {
 
 impl ActorDoc {
     pub fn shared_inbox(&self) -> Option<&Url> {
-        self.endpoints.as_ref().and_then(|e| e.shared_inbox.as_ref())
+        self.endpoints
+            .as_ref()
+            .and_then(|e| e.shared_inbox.as_ref())
     }
 }
 

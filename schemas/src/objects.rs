@@ -28,9 +28,17 @@ pub struct Note {
     pub url: Option<Url>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Url>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub to: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "one_or_many")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub cc: Vec<String>,
 }
 

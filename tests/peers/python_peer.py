@@ -6,7 +6,7 @@ It is built on bovine (an ActivityPub library from PyPI) and aiohttp, not on any
 Coopnet code, so it checks the node against someone else's reading of the
 protocols. See README.md beside this file for the flow and the result file.
 
-    python3 python_peer.py --node http://127.0.0.1:PORT --coop HANDLE \
+    python3 python_peer.py --node http://localhost:PORT --coop HANDLE \
         --listen-port P --out RESULT.json [--timeout 60]
     python3 python_peer.py --selftest
 """
@@ -95,7 +95,7 @@ def find_public_key(document, key_id):
 
 
 class Peer:
-    """The actor alice on http://127.0.0.1:PORT, its key, its server and its side of the flow."""
+    """The actor alice on http://localhost:PORT, its key, its server and its side of the flow."""
 
     def __init__(self, origin, out_path=None):
         self.origin = origin
@@ -508,7 +508,7 @@ async def start_server(peer, sock):
 
 async def run_peer(args):
     sock = listening_socket(args.listen_port)
-    peer = Peer(f"http://127.0.0.1:{sock.getsockname()[1]}", args.out)
+    peer = Peer(f"http://localhost:{sock.getsockname()[1]}", args.out)
     peer.save()
     runner = await start_server(peer, sock)
     log.info("serving %s", peer.actor_id)
@@ -579,7 +579,7 @@ async def selftest():
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description="bovine-based ActivityPub test peer for Coopnet")
-    parser.add_argument("--node", help="base URL of the Coopnet node, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--node", help="base URL of the Coopnet node, e.g. http://localhost:8080")
     parser.add_argument("--coop", help="handle of the co-op to follow (without @host)")
     parser.add_argument("--listen-port", type=int, default=0, help="port for the peer's own server")
     parser.add_argument("--out", help="JSON result file, rewritten on each change")

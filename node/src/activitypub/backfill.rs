@@ -24,15 +24,21 @@ pub async fn backfill(data: &Data<AppState>, actor: &KnownActor) -> Result<usize
         .clone()
         .ok_or_else(|| AppError::Peer("the actor has no outbox".into()))?;
     if !same_origin(&outbox, &actor.id) {
-        return Err(AppError::Peer("the outbox is on another origin than its actor".into()));
+        return Err(AppError::Peer(
+            "the outbox is on another origin than its actor".into(),
+        ));
     }
-    let collection = fetch_object_http::<_, OrderedCollection>(&outbox, data).await?.object;
+    let collection = fetch_object_http::<_, OrderedCollection>(&outbox, data)
+        .await?
+        .object;
     let items = match (collection.ordered_items, collection.first) {
         (Some(items), _) if !items.is_empty() => items,
         (_, Some(Value::String(first))) => {
             let first = Url::parse(&first).map_err(|_| AppError::Peer("bad first page".into()))?;
             if !same_origin(&first, &actor.id) {
-                return Err(AppError::Peer("the outbox page is on another origin".into()));
+                return Err(AppError::Peer(
+                    "the outbox page is on another origin".into(),
+                ));
             }
             fetch_object_http::<_, OrderedCollectionPage>(&first, data)
                 .await?

@@ -21,7 +21,8 @@ use crate::{
 };
 
 fn join(base: &Url, suffix: &str) -> Url {
-    Url::parse(&format!("{}/{suffix}", base.as_str().trim_end_matches('/'))).unwrap_or_else(|_| base.clone())
+    Url::parse(&format!("{}/{suffix}", base.as_str().trim_end_matches('/')))
+        .unwrap_or_else(|_| base.clone())
 }
 
 pub fn local_actor(row: &LocalActorRow, settings: &Settings) -> KnownActor {
@@ -111,9 +112,15 @@ pub fn actor_doc(actor: &KnownActor, settings: &Settings) -> ActorDoc {
 
 /// Checks a fetched actor document before we store it: it lives where it was fetched from, its
 /// key belongs to it, and its inboxes are addresses we may reach.
-pub fn verify_actor_doc(doc: &ActorDoc, fetched_from: &Url, settings: &Settings) -> Result<(), AppError> {
+pub fn verify_actor_doc(
+    doc: &ActorDoc,
+    fetched_from: &Url,
+    settings: &Settings,
+) -> Result<(), AppError> {
     if !origin::same_origin(&doc.id, fetched_from) {
-        return Err(AppError::bad("the actor's id is on another origin than where it was fetched"));
+        return Err(AppError::bad(
+            "the actor's id is on another origin than where it was fetched",
+        ));
     }
     if ActorType::parse(&doc.kind).is_none() {
         return Err(AppError::bad(format!("{} is not an actor type", doc.kind)));
@@ -130,7 +137,9 @@ pub fn verify_actor_doc(doc: &ActorDoc, fetched_from: &Url, settings: &Settings)
             .map_err(|e| AppError::bad(format!("inbox {inbox}: {e}")))?;
     }
     if !coopnet_schemas::handle::valid_name(&doc.preferred_username.to_ascii_lowercase()) {
-        return Err(AppError::bad("the actor's preferredUsername is not a valid name"));
+        return Err(AppError::bad(
+            "the actor's preferredUsername is not a valid name",
+        ));
     }
     Ok(())
 }
@@ -142,11 +151,17 @@ pub fn remote_actor_row(doc: &ActorDoc, now: i64) -> Result<RemoteActorRow, AppE
         host: origin::authority(&doc.id),
         actor_type: doc.kind.clone(),
         name: crate::text::limit(
-            doc.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| doc.preferred_username.clone()),
+            doc.name
+                .clone()
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| doc.preferred_username.clone()),
             200,
         ),
         summary: crate::text::limit(
-            doc.summary.as_deref().map(crate::text::sanitize_html).unwrap_or_default(),
+            doc.summary
+                .as_deref()
+                .map(crate::text::sanitize_html)
+                .unwrap_or_default(),
             5000,
         ),
         region: doc.region.clone().map(|r| crate::text::limit(r, 200)),

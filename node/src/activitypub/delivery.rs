@@ -30,10 +30,11 @@ use crate::{
     store::{deliveries::DeliveryRow, now_ms},
 };
 
-/// How long a claimed delivery stays ours before another worker may take it.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed delivery stays ours before another worker may take it. A batch takes at
+/// most BATCH sends of at most 10 s each, well inside the lease.
+const LEASE: Duration = Duration::from_secs(60);
 /// Deliveries one worker claims at a time.
-const BATCH: i64 = 16;
+const BATCH: i64 = 4;
 /// Workers sending at once, across all hosts.
 const MAX_WORKERS: usize = 128;
 
@@ -69,7 +70,9 @@ impl ActivityTrait for StoredActivity {
     }
 
     async fn receive(self, _data: &Data<AppState>) -> Result<(), AppError> {
-        Err(AppError::Internal("outgoing activities are never received".into()))
+        Err(AppError::Internal(
+            "outgoing activities are never received".into(),
+        ))
     }
 }
 
@@ -168,7 +171,13 @@ enum Outcome {
 }
 
 async fn send(data: &Data<AppState>, delivery: &DeliveryRow) -> Outcome {
-    let Some(stored) = data.db.outbox_activity(&delivery.activity_id).await.ok().flatten() else {
+    let Some(stored) = data
+        .db
+        .outbox_activity(&delivery.activity_id)
+        .await
+        .ok()
+        .flatten()
+    else {
         return Outcome::Dropped("activity no longer stored".into());
     };
     let Some(actor_row) = data.db.local_actor(&delivery.actor_id).await.ok().flatten() else {
@@ -182,7 +191,9 @@ async fn send(data: &Data<AppState>, delivery: &DeliveryRow) -> Outcome {
     ) else {
         return Outcome::Dropped("stored activity or inbox unreadable".into());
     };
-    if let Err(e) = coopnet_federation::network::check_url(&inbox, data.settings.allow_private_network) {
+    if let Err(e) =
+        coopnet_federation::network::check_url(&inbox, data.settings.allow_private_network)
+    {
         return Outcome::Dropped(format!("inbox refused: {e}"));
     }
     let activity = StoredActivity {
@@ -203,7 +214,11 @@ async fn send(data: &Data<AppState>, delivery: &DeliveryRow) -> Outcome {
     }
 }
 
-async fn record(data: &Data<AppState>, delivery: &DeliveryRow, outcome: Outcome) -> Result<(), AppError> {
+async fn record(
+    data: &Data<AppState>,
+    delivery: &DeliveryRow,
+    outcome: Outcome,
+) -> Result<(), AppError> {
     let now = now_ms();
     let db = &data.db;
     match outcome {

@@ -118,7 +118,9 @@ pub async fn receive(
         return Ok(());
     }
     if !same_origin(&activity.id, &activity.actor) {
-        return Err(AppError::bad("the activity's id is on another origin than its actor"));
+        return Err(AppError::bad(
+            "the activity's id is on another origin than its actor",
+        ));
     }
     if data.settings.is_local(&activity.actor) {
         return Err(AppError::bad("the activity claims to come from this node"));
@@ -130,7 +132,9 @@ pub async fn receive(
         .await
         .map_err(|e| AppError::Unauthorized(format!("cannot read the actor's key: {e}")))?;
     if signature.key_id != actor.public_key_id {
-        return Err(AppError::Unauthorized("the signing key is not the actor's key".into()));
+        return Err(AppError::Unauthorized(
+            "the signing key is not the actor's key".into(),
+        ));
     }
     if let Err(e) = signatures::verify(&request, &signature, &actor.public_key_pem, now) {
         // The actor may have a new key since we stored it; look once more, unless just fetched.
@@ -183,7 +187,9 @@ async fn apply(
         ActivityKind::Accept => answer_follow(data, activity, actor, FollowState::Accepted).await,
         ActivityKind::Reject => answer_follow(data, activity, actor, FollowState::Rejected).await,
         ActivityKind::Undo => receive_undo(data, activity, actor).await,
-        ActivityKind::Create => store_note(data, actor, &activity.object, false).await.map(|_| ()),
+        ActivityKind::Create => store_note(data, actor, &activity.object, false)
+            .await
+            .map(|_| ()),
         ActivityKind::Update => receive_update(data, activity, actor).await,
         ActivityKind::Delete => receive_delete(data, activity, actor).await,
         ActivityKind::Announce => store_share(data, actor, activity).await,
@@ -260,7 +266,9 @@ async fn receive_undo(
     let undone = object_id(activity)?;
     let undone_type = activity.object_type();
     if undone_type == Some("Announce") {
-        data.db.delete_share(undone.as_str(), actor.id.as_str()).await?;
+        data.db
+            .delete_share(undone.as_str(), actor.id.as_str())
+            .await?;
         return Ok(());
     }
     let follow = match data.db.follow_by_activity(undone.as_str()).await? {
@@ -279,10 +287,14 @@ async fn receive_undo(
     };
     match follow {
         Some(f) if f.follower_id == actor.id.as_str() => {
-            data.db.delete_follow(&f.follower_id, &f.followee_id).await?;
+            data.db
+                .delete_follow(&f.follower_id, &f.followee_id)
+                .await?;
             Ok(())
         }
-        Some(_) => Err(AppError::Forbidden("only the follower can undo a follow".into())),
+        Some(_) => Err(AppError::Forbidden(
+            "only the follower can undo a follow".into(),
+        )),
         // Undo of something we never had (a Like, say): nothing to do.
         None => Ok(()),
     }
@@ -301,7 +313,9 @@ pub async fn store_note(
         Value::String(id) => {
             let id = Url::parse(id).map_err(|_| AppError::bad("unreadable object id"))?;
             if !same_origin(&id, &author.id) {
-                return Err(AppError::bad("the object is on another origin than its actor"));
+                return Err(AppError::bad(
+                    "the object is on another origin than its actor",
+                ));
             }
             fetch_object_http::<_, Note>(&id, data).await?.object
         }
@@ -312,7 +326,9 @@ pub async fn store_note(
         return Ok(false);
     }
     if !same_origin(&note.id, &author.id) {
-        return Err(AppError::bad("the object's id is on another origin than its actor"));
+        return Err(AppError::bad(
+            "the object's id is on another origin than its actor",
+        ));
     }
     if note.attributed_to != author.id {
         return Err(AppError::bad("the object is attributed to someone else"));
@@ -378,7 +394,9 @@ async fn receive_update(
         let doc: ActorDoc = serde_json::from_value(activity.object.clone())
             .map_err(|e| AppError::bad(format!("unreadable actor: {e}")))?;
         if doc.id != actor.id {
-            return Err(AppError::Forbidden("an actor may update only itself".into()));
+            return Err(AppError::Forbidden(
+                "an actor may update only itself".into(),
+            ));
         }
         convert::verify_actor_doc(&doc, &actor.id, &data.settings)?;
         let row = convert::remote_actor_row(&doc, now_ms())?;
@@ -391,7 +409,9 @@ async fn receive_update(
         return Ok(());
     };
     if post.author_id != actor.id.as_str() || note.attributed_to != actor.id {
-        return Err(AppError::Forbidden("only its author can update a post".into()));
+        return Err(AppError::Forbidden(
+            "only its author can update a post".into(),
+        ));
     }
     if note.content.len() > MAX_CONTENT {
         return Err(AppError::bad("the object's content is too long"));
@@ -431,7 +451,9 @@ async fn receive_delete(
             data.db.mark_post_deleted(&post.id, now).await?;
             Ok(())
         }
-        Some(_) => Err(AppError::Forbidden("only its author can delete a post".into())),
+        Some(_) => Err(AppError::Forbidden(
+            "only its author can delete a post".into(),
+        )),
         None => Ok(()),
     }
 }
@@ -449,7 +471,9 @@ pub async fn store_share(
     if data.db.post(post_id.as_str()).await?.is_none() {
         let note = fetch_object_http::<_, Note>(&post_id, data).await?.object;
         if !same_origin(&note.id, &note.attributed_to) {
-            return Err(AppError::bad("the shared post's id is on another origin than its author"));
+            return Err(AppError::bad(
+                "the shared post's id is on another origin than its author",
+            ));
         }
         let author = super::actor(&note.attributed_to, data).await?;
         store_note(data, &author, &serde_json::to_value(note)?, true).await?;
@@ -461,7 +485,12 @@ pub async fn store_share(
         .map(|t| t.min(now_ms()))
         .unwrap_or_else(now_ms);
     data.db
-        .insert_share(activity.id.as_str(), sharer.id.as_str(), post_id.as_str(), shared_at)
+        .insert_share(
+            activity.id.as_str(),
+            sharer.id.as_str(),
+            post_id.as_str(),
+            shared_at,
+        )
         .await?;
     Ok(())
 }

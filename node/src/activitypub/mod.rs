@@ -88,7 +88,11 @@ impl Object for KnownActor {
         Ok(convert::actor_doc(&self, &data.settings))
     }
 
-    async fn verify(json: &ActorDoc, expected: &Url, data: &Data<AppState>) -> Result<(), AppError> {
+    async fn verify(
+        json: &ActorDoc,
+        expected: &Url,
+        data: &Data<AppState>,
+    ) -> Result<(), AppError> {
         convert::verify_actor_doc(json, expected, &data.settings)
     }
 
@@ -119,7 +123,9 @@ impl Actor for KnownActor {
 
 /// Finds an actor by id: ours from the database, a peer's from the database or over HTTP.
 pub async fn actor(id: &Url, data: &Data<AppState>) -> Result<KnownActor, AppError> {
-    ObjectId::<KnownActor>::from(id.clone()).dereference(data).await
+    ObjectId::<KnownActor>::from(id.clone())
+        .dereference(data)
+        .await
 }
 
 /// Fetches a peer's actor again, as when its key seems to have changed.
@@ -164,6 +170,8 @@ pub async fn federation_config(
     state: AppState,
     instance: &KnownActor,
 ) -> Result<FederationConfig<AppState>, AppError> {
+    // The binary installs it first thing; a library user (the tests) may not have.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let allow_private = state.settings.allow_private_network;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -171,7 +179,10 @@ pub async fn federation_config(
         .connect_timeout(std::time::Duration::from_secs(5))
         .user_agent(concat!("coopnet/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(std::sync::Arc::new(
-            activitypub_federation::resolver::ValidatingDnsResolver::new(Vec::new(), !allow_private),
+            activitypub_federation::resolver::ValidatingDnsResolver::new(
+                Vec::new(),
+                !allow_private,
+            ),
         ))
         .build()
         .map_err(|e| AppError::Internal(format!("HTTP client: {e}")))?;

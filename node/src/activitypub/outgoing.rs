@@ -17,13 +17,7 @@ use super::{convert, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
-    store::{
-        follows::FollowState,
-        now_ms,
-        outbox::NewActivity,
-        posts::PostRow,
-        rfc3339,
-    },
+    store::{follows::FollowState, now_ms, outbox::NewActivity, posts::PostRow, rfc3339},
     text,
 };
 
@@ -177,7 +171,11 @@ pub async fn update_note(
     Ok(post)
 }
 
-async fn own_post(state: &AppState, author: &KnownActor, post_id: &str) -> Result<PostRow, AppError> {
+async fn own_post(
+    state: &AppState,
+    author: &KnownActor,
+    post_id: &str,
+) -> Result<PostRow, AppError> {
     let post = state
         .db
         .post(post_id)
@@ -185,13 +183,19 @@ async fn own_post(state: &AppState, author: &KnownActor, post_id: &str) -> Resul
         .filter(|p| p.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
     if post.author_id != author.id.as_str() {
-        return Err(AppError::Forbidden("only its author can change an announcement".into()));
+        return Err(AppError::Forbidden(
+            "only its author can change an announcement".into(),
+        ));
     }
     Ok(post)
 }
 
 /// Deletes an announcement here and asks followers to delete it too.
-pub async fn delete_note(state: &AppState, author: &KnownActor, post_id: &str) -> Result<(), AppError> {
+pub async fn delete_note(
+    state: &AppState,
+    author: &KnownActor,
+    post_id: &str,
+) -> Result<(), AppError> {
     let post = own_post(state, author, post_id).await?;
     let now = now_ms();
     state.db.mark_post_deleted(&post.id, now).await?;
@@ -257,14 +261,24 @@ pub async fn share_post(
 }
 
 /// Asks a remote actor to let a local one follow it.
-pub async fn follow(state: &AppState, follower: &KnownActor, target: &KnownActor) -> Result<(), AppError> {
+pub async fn follow(
+    state: &AppState,
+    follower: &KnownActor,
+    target: &KnownActor,
+) -> Result<(), AppError> {
     if target.is_local() {
-        return Err(AppError::bad("local co-ops already share one portal; follow remote ones"));
+        return Err(AppError::bad(
+            "local co-ops already share one portal; follow remote ones",
+        ));
     }
     if target.id == follower.id {
         return Err(AppError::bad("an actor cannot follow itself"));
     }
-    if let Some(existing) = state.db.follow(follower.id.as_str(), target.id.as_str()).await? {
+    if let Some(existing) = state
+        .db
+        .follow(follower.id.as_str(), target.id.as_str())
+        .await?
+    {
         if existing.state() != FollowState::Rejected {
             return Err(AppError::Conflict(format!(
                 "{} already follows {} ({})",
@@ -291,11 +305,22 @@ pub async fn follow(state: &AppState, follower: &KnownActor, target: &KnownActor
             now_ms(),
         )
         .await?;
-    queue(state, &activity, vec![target.inbox.clone()], false, Some(target.id.as_str())).await
+    queue(
+        state,
+        &activity,
+        vec![target.inbox.clone()],
+        false,
+        Some(target.id.as_str()),
+    )
+    .await
 }
 
 /// Stops following: removes the follow here and sends Undo(Follow).
-pub async fn unfollow(state: &AppState, follower: &KnownActor, target: &KnownActor) -> Result<(), AppError> {
+pub async fn unfollow(
+    state: &AppState,
+    follower: &KnownActor,
+    target: &KnownActor,
+) -> Result<(), AppError> {
     let existing = state
         .db
         .follow(follower.id.as_str(), target.id.as_str())
@@ -307,7 +332,8 @@ pub async fn unfollow(state: &AppState, follower: &KnownActor, target: &KnownAct
         .await?;
     let follow = Activity::new(
         ActivityKind::Follow,
-        Url::parse(&existing.follow_activity_id).map_err(|_| AppError::Internal("stored follow id".into()))?,
+        Url::parse(&existing.follow_activity_id)
+            .map_err(|_| AppError::Internal("stored follow id".into()))?,
         follower.id.clone(),
         json!(target.id),
     );
@@ -318,7 +344,14 @@ pub async fn unfollow(state: &AppState, follower: &KnownActor, target: &KnownAct
         follow.embedded(),
     )
     .to(vec![target.id.to_string()]);
-    queue(state, &activity, vec![target.inbox.clone()], false, Some(target.id.as_str())).await
+    queue(
+        state,
+        &activity,
+        vec![target.inbox.clone()],
+        false,
+        Some(target.id.as_str()),
+    )
+    .await
 }
 
 /// Accepts a remote actor's Follow of a local one.
@@ -345,7 +378,14 @@ pub async fn accept_follow(
         follow.embedded(),
     )
     .to(vec![follower.id.to_string()]);
-    queue(state, &activity, vec![follower.inbox.clone()], false, Some(follow.id.as_str())).await
+    queue(
+        state,
+        &activity,
+        vec![follower.inbox.clone()],
+        false,
+        Some(follow.id.as_str()),
+    )
+    .await
 }
 
 /// Tells followers that a local actor's profile changed.

@@ -32,7 +32,9 @@ pub fn wants_activity_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/activity+json") || a.contains("application/ld+json"))
+        .is_some_and(|a| {
+            a.contains("application/activity+json") || a.contains("application/ld+json")
+        })
 }
 
 /// With authorized fetch on, ActivityPub documents are served only to signed requests from
@@ -125,15 +127,14 @@ fn page_url(collection: &Url, page: u32) -> Url {
     url
 }
 
-fn collection_response(
-    id: Url,
-    total: i64,
-    page: Option<u32>,
-    items: Vec<Value>,
-) -> Response {
+fn collection_response(id: Url, total: i64, page: Option<u32>, items: Vec<Value>) -> Response {
     match page {
-        None => FederationJson(OrderedCollection::paged(id.clone(), total as u64, page_url(&id, 1)))
-            .into_response(),
+        None => FederationJson(OrderedCollection::paged(
+            id.clone(),
+            total as u64,
+            page_url(&id, 1),
+        ))
+        .into_response(),
         Some(page) => {
             let has_next = (page as i64) * PAGE_SIZE < total;
             FederationJson(OrderedCollectionPage {
@@ -175,7 +176,11 @@ pub async fn outbox(
     let total = data.db.count_outbox(actor.id.as_str()).await?;
     let mut items = Vec::new();
     if page.is_some() {
-        for row in data.db.outbox_page(actor.id.as_str(), PAGE_SIZE, offset).await? {
+        for row in data
+            .db
+            .outbox_page(actor.id.as_str(), PAGE_SIZE, offset)
+            .await?
+        {
             let mut value: Value = serde_json::from_str(&row.body)?;
             if let Some(map) = value.as_object_mut() {
                 map.remove("@context");
@@ -208,7 +213,12 @@ pub async fn followers(
     } else {
         Vec::new()
     };
-    Ok(collection_response(convert::followers_of(&actor.id), total, page, items))
+    Ok(collection_response(
+        convert::followers_of(&actor.id),
+        total,
+        page,
+        items,
+    ))
 }
 
 pub async fn following(
@@ -316,11 +326,7 @@ pub async fn webfinger(
         actor.id.clone(),
         actor.id.clone(),
     );
-    Ok((
-        [(header::CONTENT_TYPE, "application/jrd+json")],
-        Json(jrd),
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "application/jrd+json")], Json(jrd)).into_response())
 }
 
 pub async fn host_meta(data: Data<AppState>) -> Response {
@@ -338,7 +344,10 @@ pub async fn host_meta(data: Data<AppState>) -> Response {
 }
 
 pub async fn nodeinfo_discovery(data: Data<AppState>) -> Response {
-    Json(nodeinfo::discovery(data.settings.url("/nodeinfo/2.1").as_str())).into_response()
+    Json(nodeinfo::discovery(
+        data.settings.url("/nodeinfo/2.1").as_str(),
+    ))
+    .into_response()
 }
 
 pub async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {

@@ -33,7 +33,10 @@ pub fn routes() -> Router {
         .route("/api/v1/coops/{handle}", get(coop))
         .route("/api/v1/coops/{handle}/posts", post(create_post))
         .route("/api/v1/coops/{handle}/posts/{id}", delete(delete_post))
-        .route("/api/v1/coops/{handle}/following", get(following).post(follow))
+        .route(
+            "/api/v1/coops/{handle}/following",
+            get(following).post(follow),
+        )
         .route("/api/v1/coops/{handle}/following/unfollow", post(unfollow))
         .route("/api/v1/lookup", get(lookup))
 }
@@ -188,7 +191,9 @@ fn offset(q: &PageQuery) -> Result<i64, AppError> {
 
 async fn feed(data: Data<AppState>, Query(q): Query<PageQuery>) -> ApiResult<Vec<PostView>> {
     let entries = data.db.feed(PAGE, offset(&q)?).await?;
-    Ok(Json(entries.into_iter().map(|e| post_view(&data, e)).collect()))
+    Ok(Json(
+        entries.into_iter().map(|e| post_view(&data, e)).collect(),
+    ))
 }
 
 async fn coops_list(data: Data<AppState>) -> ApiResult<Vec<CoopView>> {

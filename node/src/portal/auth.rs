@@ -53,7 +53,8 @@ impl Session {
             Ok(())
         } else {
             Err(AppError::Forbidden(
-                "the form has expired or came from another site; reload the page and try again".into(),
+                "the form has expired or came from another site; reload the page and try again"
+                    .into(),
             ))
         }
     }
@@ -140,7 +141,10 @@ pub async fn login_page(data: Data<AppState>, MaybeUser(session): MaybeUser) -> 
     let csrf = random_token();
     let page = super::pages::login_form(&data, &csrf, None);
     (
-        [(header::SET_COOKIE, cookie_header(&data, LOGIN_CSRF_COOKIE, &csrf, 3600))],
+        [(
+            header::SET_COOKIE,
+            cookie_header(&data, LOGIN_CSRF_COOKIE, &csrf, 3600),
+        )],
         page,
     )
         .into_response()
@@ -153,7 +157,11 @@ pub struct LoginForm {
     pub csrf: String,
 }
 
-pub async fn login(data: Data<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+pub async fn login(
+    data: Data<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
         return AppError::Forbidden(
@@ -163,11 +171,7 @@ pub async fn login(data: Data<AppState>, headers: HeaderMap, Form(form): Form<Lo
     }
     match check_login(&data, &form.username, &form.password).await {
         Ok(Some(user)) => match start_session(&data, &user).await {
-            Ok(cookie) => (
-                [(header::SET_COOKIE, cookie)],
-                Redirect::to("/"),
-            )
-                .into_response(),
+            Ok(cookie) => ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response(),
             Err(e) => e.into_response(),
         },
         Ok(None) => {
@@ -175,7 +179,10 @@ pub async fn login(data: Data<AppState>, headers: HeaderMap, Form(form): Form<Lo
             let page = super::pages::login_form(&data, &csrf, Some("Wrong username or password."));
             (
                 axum::http::StatusCode::UNAUTHORIZED,
-                [(header::SET_COOKIE, cookie_header(&data, LOGIN_CSRF_COOKIE, &csrf, 3600))],
+                [(
+                    header::SET_COOKIE,
+                    cookie_header(&data, LOGIN_CSRF_COOKIE, &csrf, 3600),
+                )],
                 page,
             )
                 .into_response()
@@ -185,7 +192,11 @@ pub async fn login(data: Data<AppState>, headers: HeaderMap, Form(form): Form<Lo
 }
 
 /// The user, if the username exists and the password is right.
-pub async fn check_login(data: &AppState, username: &str, password: &str) -> Result<Option<UserRow>, AppError> {
+pub async fn check_login(
+    data: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<Option<UserRow>, AppError> {
     let username = username.trim().to_ascii_lowercase();
     let Some(user) = data.db.user_by_username(&username).await? else {
         // Spend the same time as a real check, so timing does not tell which usernames exist.
@@ -204,7 +215,12 @@ async fn start_session(data: &Data<AppState>, user: &UserRow) -> Result<HeaderVa
     let token = random_token();
     let max_age = SESSION_DAYS * 24 * 3600;
     data.db
-        .insert_session(&token_hash(&token), user.id, &random_token(), now_ms() + max_age * 1000)
+        .insert_session(
+            &token_hash(&token),
+            user.id,
+            &random_token(),
+            now_ms() + max_age * 1000,
+        )
         .await?;
     Ok(cookie_header(data, SESSION_COOKIE, &token, max_age))
 }
@@ -214,7 +230,11 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-pub async fn logout(data: Data<AppState>, User(session): User, Form(form): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<CsrfForm>,
+) -> Response {
     if let Err(e) = session.check_csrf(&form.csrf) {
         return e.into_response();
     }
@@ -222,7 +242,10 @@ pub async fn logout(data: Data<AppState>, User(session): User, Form(form): Form<
         return AppError::from(e).into_response();
     }
     (
-        [(header::SET_COOKIE, cookie_header(&data, SESSION_COOKIE, "", 0))],
+        [(
+            header::SET_COOKIE,
+            cookie_header(&data, SESSION_COOKIE, "", 0),
+        )],
         Redirect::to("/"),
     )
         .into_response()

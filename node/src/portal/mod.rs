@@ -29,7 +29,10 @@ pub fn routes() -> Router {
         .route("/admin", get(pages::admin_index))
         .route("/admin/{handle}", get(pages::admin_coop))
         .route("/admin/{handle}/posts", post(pages::admin_post))
-        .route("/admin/{handle}/posts/delete", post(pages::admin_delete_post))
+        .route(
+            "/admin/{handle}/posts/delete",
+            post(pages::admin_delete_post),
+        )
         .route("/admin/{handle}/profile", post(pages::admin_profile))
         .route("/style.css", get(style))
 }

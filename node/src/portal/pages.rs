@@ -47,7 +47,9 @@ fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Re
         tracing::error!(error = %error, "page failed");
     }
     let message = match &error {
-        AppError::Store(_) | AppError::Internal(_) => "Something went wrong on this node.".to_string(),
+        AppError::Store(_) | AppError::Internal(_) => {
+            "Something went wrong on this node.".to_string()
+        }
         AppError::NotFound => "There is nothing here.".to_string(),
         other => other.to_string(),
     };
@@ -56,7 +58,11 @@ fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Re
         p.error role="alert" { (message) }
         p { a href="/" { "Back to the network feed" } }
     };
-    (status, layout(&data.settings.node_name, "Sorry", session, body)).into_response()
+    (
+        status,
+        layout(&data.settings.node_name, "Sorry", session, body),
+    )
+        .into_response()
 }
 
 fn author_link(entry: &FeedEntry) -> String {
@@ -65,7 +71,10 @@ fn author_link(entry: &FeedEntry) -> String {
 
 fn author_handle(data: &AppState, entry: &FeedEntry) -> String {
     let user = entry.author_username.as_deref().unwrap_or("unknown");
-    let host = entry.author_host.as_deref().unwrap_or(&data.settings.domain);
+    let host = entry
+        .author_host
+        .as_deref()
+        .unwrap_or(&data.settings.domain);
     format!("@{user}@{host}")
 }
 
@@ -156,7 +165,12 @@ fn kind_label(kind: Option<&str>) -> &'static str {
 }
 
 /// A local actor's profile page.
-pub async fn actor_page(data: &Data<AppState>, name: &str, uri: &Uri, MaybeUser(session): MaybeUser) -> Response {
+pub async fn actor_page(
+    data: &Data<AppState>,
+    name: &str,
+    uri: &Uri,
+    MaybeUser(session): MaybeUser,
+) -> Response {
     let result = async {
         let row = data
             .db
@@ -248,11 +262,15 @@ pub async fn search(
     if !q.is_empty() {
         if q.contains('@') && q.trim_start_matches('@').contains('@') {
             match Handle::parse(q) {
-                Ok(handle) => match activitypub::resolve_handle(&handle, &data.reset_request_count()).await {
-                    Ok(actor) => found = Some(actor),
-                    Err(AppError::NotFound) => problem = Some(format!("No co-op called {handle} was found.")),
-                    Err(e) => problem = Some(format!("Could not look up {handle}: {e}")),
-                },
+                Ok(handle) => {
+                    match activitypub::resolve_handle(&handle, &data.reset_request_count()).await {
+                        Ok(actor) => found = Some(actor),
+                        Err(AppError::NotFound) => {
+                            problem = Some(format!("No co-op called {handle} was found."))
+                        }
+                        Err(e) => problem = Some(format!("Could not look up {handle}: {e}")),
+                    }
+                }
                 Err(e) => problem = Some(format!("That is not a handle: {e}.")),
             }
         } else {
@@ -264,8 +282,12 @@ pub async fn search(
                         .filter(|c| {
                             c.name.to_lowercase().contains(&needle)
                                 || c.username.contains(&needle)
-                                || c.region.as_deref().is_some_and(|r| r.to_lowercase().contains(&needle))
-                                || c.industry.as_deref().is_some_and(|r| r.to_lowercase().contains(&needle))
+                                || c.region
+                                    .as_deref()
+                                    .is_some_and(|r| r.to_lowercase().contains(&needle))
+                                || c.industry
+                                    .as_deref()
+                                    .is_some_and(|r| r.to_lowercase().contains(&needle))
                         })
                         .collect()
                 }
@@ -277,7 +299,8 @@ pub async fn search(
         Some(s) => coops::coops_of(&data.db, &s.user).await.unwrap_or_default(),
         None => Vec::new(),
     };
-    let following_state = |actor: &KnownActor, coop: &LocalActorRow| (actor.id.as_str().to_string(), coop.id.clone());
+    let following_state =
+        |actor: &KnownActor, coop: &LocalActorRow| (actor.id.as_str().to_string(), coop.id.clone());
     let mut states = Vec::new();
     if let Some(actor) = &found {
         for c in &my_coops {
@@ -288,7 +311,11 @@ pub async fn search(
         }
     }
     let recent = match &found {
-        Some(actor) => data.db.posts_by(actor.id.as_str(), 5, 0).await.unwrap_or_default(),
+        Some(actor) => data
+            .db
+            .posts_by(actor.id.as_str(), 5, 0)
+            .await
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let body = html! {
@@ -352,7 +379,11 @@ pub struct FollowForm {
 }
 
 /// The local co-op a logged-in person asked to act as, if they may.
-async fn acting_coop(data: &AppState, session: &Session, handle: &str) -> Result<KnownActor, AppError> {
+async fn acting_coop(
+    data: &AppState,
+    session: &Session,
+    handle: &str,
+) -> Result<KnownActor, AppError> {
     let row = data
         .db
         .local_actor_by_username(handle.trim().trim_start_matches('@'))
@@ -365,7 +396,11 @@ async fn acting_coop(data: &AppState, session: &Session, handle: &str) -> Result
     Ok(convert::local_actor(&row, &data.settings))
 }
 
-pub async fn follow(data: Data<AppState>, User(session): User, Form(form): Form<FollowForm>) -> Response {
+pub async fn follow(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<FollowForm>,
+) -> Response {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &form.as_handle).await?;
@@ -389,11 +424,16 @@ pub struct UnfollowForm {
     pub target_id: String,
 }
 
-pub async fn unfollow(data: Data<AppState>, User(session): User, Form(form): Form<UnfollowForm>) -> Response {
+pub async fn unfollow(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<UnfollowForm>,
+) -> Response {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &form.as_handle).await?;
-        let target_url = url::Url::parse(&form.target_id).map_err(|_| AppError::bad("not an actor id"))?;
+        let target_url =
+            url::Url::parse(&form.target_id).map_err(|_| AppError::bad("not an actor id"))?;
         let target = activitypub::actor(&target_url, &data.reset_request_count()).await?;
         outgoing::unfollow(&data, &coop, &target).await?;
         Ok::<_, AppError>(coop.username)
@@ -413,7 +453,11 @@ pub struct ShareForm {
     pub post_id: String,
 }
 
-pub async fn share(data: Data<AppState>, User(session): User, Form(form): Form<ShareForm>) -> Response {
+pub async fn share(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ShareForm>,
+) -> Response {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &form.as_handle).await?;
@@ -443,7 +487,11 @@ pub async fn admin_index(data: Data<AppState>, User(session): User) -> Response 
     page(&data, "My co-ops", Some(&session), body)
 }
 
-pub async fn admin_coop(data: Data<AppState>, User(session): User, Path(handle): Path<String>) -> Response {
+pub async fn admin_coop(
+    data: Data<AppState>,
+    User(session): User,
+    Path(handle): Path<String>,
+) -> Response {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let follows = data.db.follows_of(coop.id.as_str()).await?;
@@ -600,7 +648,15 @@ pub async fn admin_profile(
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
-        coops::update_profile(&data, &coop, &form.name, &form.summary, &form.region, &form.industry).await?;
+        coops::update_profile(
+            &data,
+            &coop,
+            &form.name,
+            &form.summary,
+            &form.region,
+            &form.industry,
+        )
+        .await?;
         Ok::<_, AppError>(coop.username)
     }
     .await;

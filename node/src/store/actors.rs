@@ -69,7 +69,10 @@ impl Db {
 
     pub async fn local_actor(&self, id: &str) -> Result<Option<LocalActorRow>, StoreError> {
         let sql = format!("SELECT {LOCAL_COLUMNS} FROM local_actors WHERE id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?)
     }
 
     pub async fn local_actor_by_username(
@@ -115,7 +118,10 @@ impl Db {
 
     pub async fn remote_actor(&self, id: &str) -> Result<Option<RemoteActorRow>, StoreError> {
         let sql = format!("SELECT {REMOTE_COLUMNS} FROM remote_actors WHERE id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?)
     }
 
     pub async fn remote_actor_by_handle(

@@ -75,7 +75,11 @@ impl Db {
         Ok(())
     }
 
-    pub async fn follow(&self, follower: &str, followee: &str) -> Result<Option<FollowRow>, StoreError> {
+    pub async fn follow(
+        &self,
+        follower: &str,
+        followee: &str,
+    ) -> Result<Option<FollowRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT follower_id, followee_id, state, follow_activity_id, created_at FROM follows \
              WHERE follower_id = $1 AND followee_id = $2",
@@ -86,7 +90,10 @@ impl Db {
         .await?)
     }
 
-    pub async fn follow_by_activity(&self, activity_id: &str) -> Result<Option<FollowRow>, StoreError> {
+    pub async fn follow_by_activity(
+        &self,
+        activity_id: &str,
+    ) -> Result<Option<FollowRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT follower_id, followee_id, state, follow_activity_id, created_at FROM follows \
              WHERE follow_activity_id = $1",

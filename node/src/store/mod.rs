@@ -53,7 +53,10 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrati
 impl Db {
     /// The SQLite URL for a database file in a data folder.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", data_dir.join("coopnet.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("coopnet.db").display()
+        )
     }
 
     pub async fn connect(url: &str) -> Result<Db, StoreError> {

@@ -68,7 +68,10 @@ impl Db {
 
     pub async fn post(&self, id: &str) -> Result<Option<PostRow>, StoreError> {
         let sql = format!("SELECT {POST_COLUMNS} FROM posts WHERE id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?)
     }
 
     pub async fn update_post_content(
@@ -104,7 +107,12 @@ impl Db {
     }
 
     /// Remembers that a remote post was deleted before we ever saw it.
-    pub async fn insert_tombstone(&self, id: &str, author: &str, now: i64) -> Result<(), StoreError> {
+    pub async fn insert_tombstone(
+        &self,
+        id: &str,
+        author: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO posts (id, author_id, content_html, is_local, published_at, received_at, \
              deleted_at) VALUES ($1, $2, '', 0, $3, $3, $3) ON CONFLICT (id) DO NOTHING",
@@ -166,7 +174,11 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
-    pub async fn delete_share(&self, activity_id: &str, actor_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete_share(
+        &self,
+        activity_id: &str,
+        actor_id: &str,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM shares WHERE activity_id = $1 AND actor_id = $2")
             .bind(activity_id)
             .bind(actor_id)

@@ -53,7 +53,10 @@ impl Db {
 
     pub async fn user(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?)
     }
 
     pub async fn add_coop_admin(&self, coop_id: &str, user_id: i64) -> Result<(), StoreError> {
@@ -97,7 +100,11 @@ impl Db {
         Ok(())
     }
 
-    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionRow>, StoreError> {
+    pub async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT user_id, csrf_token, expires_at FROM sessions \
              WHERE token_hash = $1 AND expires_at > $2",

@@ -1,0 +1,381 @@
+//! Test support: real nodes on loopback ports, each with a fresh database.
+//!
+//! `COOPNET_TEST_DATABASE=postgres` runs every node on its own new PostgreSQL database (on
+//! `COOPNET_TEST_PG_URL`, by default the CI server at 127.0.0.1:5432); anything else, or nothing,
+//! runs them on SQLite in a temporary folder. Each node announces its backend on stderr.
+
+#![allow(dead_code)]
+
+use std::{
+    future::Future,
+    path::{Path, PathBuf},
+    time::{Duration, Instant, SystemTime},
+};
+
+use base64::{engine::general_purpose::STANDARD as B64, Engine};
+use coopnode::{
+    activitypub::{self, convert, outgoing, KnownActor},
+    app::{self, AppState, RunningNode},
+    config::FileConfig,
+    coops::{self, CoopKind, NewCoop, Username},
+    store::Db,
+};
+use rsa::{pkcs1v15::Pkcs1v15Sign, pkcs8::DecodePrivateKey, RsaPrivateKey};
+use sha2::{Digest, Sha256};
+use sqlx::Connection;
+use tokio::net::TcpListener;
+use url::Url;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// How long any wait in a test may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("COOPNET_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("COOPNET_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// A new, empty database URL for one node.
+pub async fn fresh_database(dir: &Path) -> String {
+    match backend() {
+        Backend::Sqlite => {
+            eprintln!(
+                "[coopnet tests] storage backend: SQLite in {}",
+                dir.display()
+            );
+            Db::sqlite_url(dir)
+        }
+        Backend::Postgres => {
+            let admin = pg_admin_url();
+            let name = format!("coopnet_t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at {admin} does not answer: {e}"));
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let mut url = Url::parse(&admin).expect("PG URL");
+            url.set_path(&format!("/{name}"));
+            eprintln!("[coopnet tests] storage backend: PostgreSQL database {name}");
+            url.to_string()
+        }
+    }
+}
+
+pub fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "coopnet-test-{label}-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Writes the configuration of a development node on `port` into `dir`.
+pub async fn init_node_dir(dir: &Path, port: u16) -> String {
+    let domain = format!("localhost:{port}");
+    let config = FileConfig {
+        domain: domain.clone(),
+        database_url: fresh_database(dir).await,
+        listen: format!("127.0.0.1:{port}"),
+        allow_private_network: true,
+        authorized_fetch: false,
+        node_name: format!("Test node {port}"),
+    };
+    coopnode::cli::init(dir, &config).await.expect("init node");
+    domain
+}
+
+/// A real node serving on a loopback port.
+pub struct TestNode {
+    pub dir: PathBuf,
+    pub domain: String,
+    pub base: Url,
+    pub port: u16,
+    node: Option<RunningNode>,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn_node() -> TestNode {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let dir = temp_dir("node");
+    let domain = init_node_dir(&dir, port).await;
+    start_on(dir, domain, port, listener).await
+}
+
+async fn start_on(dir: PathBuf, domain: String, port: u16, listener: TcpListener) -> TestNode {
+    let federation = app::open(&dir).await.expect("open node");
+    let node = app::start(federation, listener).expect("start node");
+    TestNode {
+        base: Url::parse(&format!("http://{domain}/")).expect("base"),
+        dir,
+        domain,
+        port,
+        node: Some(node),
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+    }
+}
+
+impl TestNode {
+    pub fn state(&self) -> &AppState {
+        self.node.as_ref().expect("node running").state()
+    }
+
+    pub fn data(&self) -> activitypub_federation::config::Data<AppState> {
+        self.node
+            .as_ref()
+            .expect("node running")
+            .federation
+            .to_request_data()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.domain, path)
+    }
+
+    pub fn handle(&self, name: &str) -> String {
+        format!("@{name}@{}", self.domain)
+    }
+
+    /// Stops serving, as a crashed or stopped peer would.
+    pub async fn stop(&mut self) {
+        if let Some(node) = self.node.take() {
+            node.stop().await;
+        }
+    }
+
+    /// Starts again on the same port and data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = loop {
+            match TcpListener::bind(("127.0.0.1", self.port)).await {
+                Ok(l) => break l,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        let restarted = start_on(self.dir.clone(), self.domain.clone(), self.port, listener).await;
+        self.node = restarted.node;
+    }
+
+    pub async fn create_user(&self, name: &str, admin: bool) {
+        coops::create_user(
+            &self.state().db,
+            &self.state().settings,
+            &Username::parse(name).expect("username"),
+            PASSWORD,
+            admin,
+        )
+        .await
+        .expect("create user");
+    }
+
+    pub async fn create_coop(&self, handle: &str, kind: CoopKind) -> KnownActor {
+        let row = coops::create_coop(
+            &self.state().db,
+            &self.state().settings,
+            NewCoop {
+                handle: Username::parse(handle).expect("handle"),
+                name: &format!("The {handle} co-op"),
+                kind,
+                summary: "A co-op under test.",
+                region: Some("Testshire"),
+                industry: Some("Testing"),
+            },
+        )
+        .await
+        .expect("create coop");
+        convert::local_actor(&row, &self.state().settings)
+    }
+
+    pub async fn coop(&self, handle: &str) -> KnownActor {
+        let row = self
+            .state()
+            .db
+            .local_actor_by_username(handle)
+            .await
+            .expect("db")
+            .expect("coop exists");
+        convert::local_actor(&row, &self.state().settings)
+    }
+
+    /// `as_handle` (local) follows `target` (`@name@host`), as the portal's Follow button does.
+    pub async fn follow(&self, as_handle: &str, target: &str) -> KnownActor {
+        let me = self.coop(as_handle).await;
+        let handle = coopnet_schemas::Handle::parse(target).expect("handle");
+        let target = activitypub::resolve_handle(&handle, &self.data())
+            .await
+            .expect("resolve target");
+        outgoing::follow(self.state(), &me, &target)
+            .await
+            .expect("follow");
+        target
+    }
+
+    pub async fn unfollow(&self, as_handle: &str, target: &KnownActor) {
+        let me = self.coop(as_handle).await;
+        outgoing::unfollow(self.state(), &me, target)
+            .await
+            .expect("unfollow");
+    }
+
+    pub async fn post(&self, as_handle: &str, text: &str) -> String {
+        let me = self.coop(as_handle).await;
+        outgoing::publish_note(self.state(), &me, text)
+            .await
+            .expect("publish")
+            .id
+    }
+
+    pub async fn delete_post(&self, as_handle: &str, id: &str) {
+        let me = self.coop(as_handle).await;
+        outgoing::delete_note(self.state(), &me, id)
+            .await
+            .expect("delete");
+    }
+
+    /// The follow's state as this node records it, if any.
+    pub async fn follow_state(&self, as_handle: &str, target: &KnownActor) -> Option<String> {
+        let me = self.coop(as_handle).await;
+        self.state()
+            .db
+            .follow(me.id.as_str(), target.id.as_str())
+            .await
+            .expect("db")
+            .map(|f| f.state)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self.http.get(self.url(path)).send().await.expect("GET");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    }
+
+    pub async fn get_activity_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let res = self
+            .http
+            .get(self.url(path))
+            .header("Accept", "application/activity+json")
+            .send()
+            .await
+            .expect("GET");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// The home page (the aggregated feed) as a visitor sees it.
+    pub async fn home_page(&self) -> String {
+        self.get("/").await.1
+    }
+
+    pub async fn followers_total(&self, handle: &str) -> u64 {
+        let (_, v) = self
+            .get_activity_json(&format!("/coops/{handle}/followers"))
+            .await;
+        v["totalItems"].as_u64().unwrap_or(0)
+    }
+
+    /// Pending deliveries in this node's queue.
+    pub async fn pending_deliveries(&self) -> i64 {
+        self.state().db.queue_counts().await.expect("db").pending
+    }
+
+    pub async fn shutdown(mut self) {
+        self.stop().await;
+    }
+}
+
+/// Waits until `check` holds, polling; fails the test with `what` at the deadline.
+pub async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    loop {
+        if check().await {
+            return;
+        }
+        if start.elapsed() > DEADLINE {
+            panic!("timed out after {:?} waiting until {what}", DEADLINE);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Signs a POST the way a peer does (draft-cavage, rsa-sha256), with a date of our choosing.
+pub fn signed_post_headers(
+    private_key_pem: &str,
+    key_id: &str,
+    url: &Url,
+    body: &[u8],
+    date: SystemTime,
+) -> reqwest::header::HeaderMap {
+    let key = RsaPrivateKey::from_pkcs8_pem(private_key_pem).expect("key");
+    let digest = format!("SHA-256={}", B64.encode(Sha256::digest(body)));
+    let date = httpdate::fmt_http_date(date);
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let signing =
+        format!("(request-target): post {target}\nhost: {host}\ndate: {date}\ndigest: {digest}");
+    let signature = key
+        .sign(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing.as_bytes()),
+        )
+        .expect("sign");
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut put = |k: &'static str, v: String| {
+        headers.insert(
+            k,
+            reqwest::header::HeaderValue::from_str(&v).expect("header"),
+        );
+    };
+    put("host", host);
+    put("date", date);
+    put("digest", digest);
+    put("content-type", "application/activity+json".into());
+    put(
+        "signature",
+        format!(
+            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date digest\",signature=\"{}\"",
+            B64.encode(signature)
+        ),
+    );
+    headers
+}
+
+/// The private key of a local actor of `node`.
+pub async fn private_key(node: &TestNode, handle: &str) -> String {
+    node.state()
+        .db
+        .local_actor_by_username(handle)
+        .await
+        .expect("db")
+        .expect("actor")
+        .private_key_pem
+}
