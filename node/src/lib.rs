@@ -14,3 +14,9 @@ pub mod error;
 pub mod portal;
 pub mod store;
 pub mod text;
+
+/// Installs the process-wide TLS crypto provider (ring) that outgoing https needs. Safe to call
+/// more than once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

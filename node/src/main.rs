@@ -5,7 +5,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Outgoing https needs a crypto provider; activitypub_federation's client has none of its own.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    coopnode::install_crypto_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -78,6 +78,7 @@ pub async fn fresh_database(dir: &Path) -> String {
 }
 
 pub fn temp_dir(label: &str) -> PathBuf {
+    coopnode::install_crypto_provider();
     let dir = std::env::temp_dir().join(format!(
         "coopnet-test-{label}-{}",
         uuid::Uuid::new_v4().simple()

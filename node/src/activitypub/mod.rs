@@ -171,7 +171,7 @@ pub async fn federation_config(
     instance: &KnownActor,
 ) -> Result<FederationConfig<AppState>, AppError> {
     // The binary installs it first thing; a library user (the tests) may not have.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_crypto_provider();
     let allow_private = state.settings.allow_private_network;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
