@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// SPDX-License-Identifier: AGPL-3.0-or-later
+// SPDX-License-Identifier: AGPL-3.0-only
 //
 // Headless Chromium walks the Coopnet portal like a person: log in, search for a
 // remote co-op, follow it as one of the user's co-ops, and wait for a post to

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// SPDX-License-Identifier: AGPL-3.0-or-later
+// SPDX-License-Identifier: AGPL-3.0-only
 //
 // Checks follow.mjs end to end against a stand-in for the portal: a few plain
 // HTML pages written to the portal contract (forms only, no JavaScript). It is

@@ -380,3 +380,58 @@ pub async fn private_key(node: &TestNode, handle: &str) -> String {
         .expect("actor")
         .private_key_pem
 }
+
+/// The workspace's root folder.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn run_setup(what: &str, program: &str, args: &[&str], dir: &Path) {
+    eprintln!("[coopnet tests] setting up {what}: {program} {}", args.join(" "));
+    let status = std::process::Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {program} to set up {what}: {e}"));
+    assert!(status.success(), "setting up {what} failed: {program} {args:?} exited with {status}");
+}
+
+/// The Python peer's libraries (bovine, aiohttp), installed from the package index if missing.
+pub fn ensure_python_peer() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import bovine, aiohttp"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        run_setup(
+            "the Python ActivityPub peer",
+            "python3",
+            &["-m", "pip", "install", "--quiet", "-r", "tests/peers/requirements.txt"],
+            &workspace(),
+        );
+    }
+}
+
+/// Debian's Chromium and the playwright-core driver, installed if missing.
+pub fn ensure_browser() {
+    if !Path::new("/usr/bin/chromium").exists() {
+        run_setup("Chromium", "apt-get", &["update", "-qq"], &workspace());
+        run_setup("Chromium", "apt-get", &["install", "-y", "-qq", "chromium"], &workspace());
+    }
+    let browser_dir = workspace().join("tests/browser");
+    if !browser_dir.join("node_modules/playwright-core").exists() {
+        run_setup("playwright-core", "npm", &["install", "--no-audit", "--no-fund"], &browser_dir);
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
