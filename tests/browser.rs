@@ -13,8 +13,18 @@ async fn a_member_follows_a_remote_coop_through_the_portal() {
     let b = spawn_node().await;
     a.create_user("alice", false).await;
     let bakery = a.create_coop("bakery", CoopKind::Workplace).await;
-    let alice = a.state().db.user_by_username("alice").await.unwrap().unwrap();
-    a.state().db.add_coop_admin(bakery.id.as_str(), alice.id).await.unwrap();
+    let alice = a
+        .state()
+        .db
+        .user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    a.state()
+        .db
+        .add_coop_admin(bakery.id.as_str(), alice.id)
+        .await
+        .unwrap();
     b.create_coop("printshop", CoopKind::Workplace).await;
     b.post("printshop", "The spring catalogue is printed").await;
 
@@ -43,7 +53,8 @@ async fn a_member_follows_a_remote_coop_through_the_portal() {
         "the browser walk failed: {stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let result: serde_json::Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or("{}")).unwrap();
+    let result: serde_json::Value =
+        serde_json::from_str(stdout.trim().lines().last().unwrap_or("{}")).unwrap();
     assert_eq!(result["ok"], true, "{result}");
     // The follow is real: B counts A's bakery among its followers.
     assert_eq!(b.followers_total("printshop").await, 1);

@@ -64,7 +64,19 @@ impl ProcessNode {
                 &database_url,
             ],
         );
-        cli(&dir, &["coop", "create", "--handle", "bakery", "--name", "Killable Bakery", "--kind", "workplace"]);
+        cli(
+            &dir,
+            &[
+                "coop",
+                "create",
+                "--handle",
+                "bakery",
+                "--name",
+                "Killable Bakery",
+                "--kind",
+                "workplace",
+            ],
+        );
         ProcessNode {
             dir,
             domain,
@@ -102,7 +114,9 @@ impl ProcessNode {
     }
 
     async fn db(&self) -> Db {
-        Db::connect(&self.database_url).await.expect("open the killed node's database")
+        Db::connect(&self.database_url)
+            .await
+            .expect("open the killed node's database")
     }
 }
 
@@ -124,7 +138,10 @@ where
 {
     let start = Instant::now();
     while !check().await {
-        assert!(start.elapsed() < RETRY_DEADLINE, "timed out waiting until {what}");
+        assert!(
+            start.elapsed() < RETRY_DEADLINE,
+            "timed out waiting until {what}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -150,7 +167,12 @@ async fn queued_deliveries_survive_sigkill_and_a_peer_outage() {
     }
     let queue = a.db().await;
     wait_long("the bakery has tried and failed to deliver", || async {
-        queue.host(&b.domain).await.ok().flatten().is_some_and(|h| h.consecutive_failures > 0)
+        queue
+            .host(&b.domain)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|h| h.consecutive_failures > 0)
     })
     .await;
     a.kill();
@@ -158,7 +180,10 @@ async fn queued_deliveries_survive_sigkill_and_a_peer_outage() {
         ids.push(a.post(&format!("queued while the bakery is down, number {i}")));
     }
     let pending = queue.queue_counts().await.expect("queue").pending;
-    assert!(pending >= 12, "the killed node's queue holds the deliveries ({pending})");
+    assert!(
+        pending >= 12,
+        "the killed node's queue holds the deliveries ({pending})"
+    );
 
     b.restart().await;
     a.serve().await;
@@ -187,7 +212,11 @@ async fn queued_deliveries_survive_sigkill_and_a_peer_outage() {
     let home = b.home_page().await;
     for i in 0..12 {
         let text = format!("number {i}<");
-        assert_eq!(home.matches(&text).count(), 1, "post {i} appears once in the portal");
+        assert_eq!(
+            home.matches(&text).count(),
+            1,
+            "post {i} appears once in the portal"
+        );
     }
     queue.close().await;
     b.shutdown().await;
@@ -201,11 +230,17 @@ async fn nothing_acknowledged_is_lost_when_the_receiver_is_killed() {
     a.serve().await;
     let b = spawn_node().await;
     b.create_coop("council", CoopKind::ConsumerCouncil).await;
-    cli(&a.dir, &["follow", "--as", "bakery", "--target", &b.handle("council")]);
+    cli(
+        &a.dir,
+        &["follow", "--as", "bakery", "--target", &b.handle("council")],
+    );
     let council = b.coop("council").await;
     let a_db = a.db().await;
     wait_until("the bakery's follow is accepted", || async {
-        follow_state(&a_db, "bakery", council.id.as_str()).await.as_deref() == Some("accepted")
+        follow_state(&a_db, "bakery", council.id.as_str())
+            .await
+            .as_deref()
+            == Some("accepted")
     })
     .await;
 
@@ -229,7 +264,10 @@ async fn nothing_acknowledged_is_lost_when_the_receiver_is_killed() {
         n == ids.len()
     })
     .await;
-    wait_long("the council's queue is empty", || async { b.pending_deliveries().await == 0 }).await;
+    wait_long("the council's queue is empty", || async {
+        b.pending_deliveries().await == 0
+    })
+    .await;
     a_db.close().await;
     b.shutdown().await;
 }

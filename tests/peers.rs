@@ -46,7 +46,10 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
         if let Some(status) = peer.try_wait().expect("peer") {
             break status;
         }
-        assert!(start.elapsed() < Duration::from_secs(90), "the peer did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the peer did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let result = read_result(&out);
@@ -62,14 +65,20 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
         .expect("the peer received the Create");
     assert_eq!(create["signature_ok"], true);
     assert_eq!(create["object_id"], post.as_str());
-    assert!(create["content"].as_str().unwrap_or("").contains("<strong>rye</strong>"));
+    assert!(create["content"]
+        .as_str()
+        .unwrap_or("")
+        .contains("<strong>rye</strong>"));
 
     // What we accepted from the peer: its reply shows under the post, its Undo ended the follow.
     assert_eq!(result["reply_status"], 202);
     assert_eq!(result["undo_status"], 202);
     let path = url::Url::parse(&post).unwrap().path().to_string();
     let (_, page) = a.get(&path).await;
-    assert!(page.contains("Lovely bread!"), "the reply shows on the post's page");
+    assert!(
+        page.contains("Lovely bread!"),
+        "the reply shows on the post's page"
+    );
     assert_eq!(a.followers_total("bakery").await, 0);
     a.shutdown().await;
 }

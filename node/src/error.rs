@@ -52,7 +52,11 @@ impl From<activitypub_federation::error::Error> for AppError {
     fn from(e: activitypub_federation::error::Error) -> AppError {
         use activitypub_federation::error::Error as E;
         match e {
-            E::NotFound => AppError::NotFound,
+            E::NotFound | E::WebfingerResolveFailed(_) => AppError::NotFound,
+            // A WebFinger answer that is not a JRD (a 404 page, say): no such account there.
+            E::ParseFetchedObject(_, ref url, _) if url.path() == "/.well-known/webfinger" => {
+                AppError::NotFound
+            }
             E::UrlVerificationError(msg) => AppError::BadRequest(msg.to_string()),
             E::ActivitySignatureInvalid | E::ActivityBodyDigestInvalid => {
                 AppError::Unauthorized(e.to_string())

@@ -390,13 +390,19 @@ pub fn workspace() -> PathBuf {
 }
 
 fn run_setup(what: &str, program: &str, args: &[&str], dir: &Path) {
-    eprintln!("[coopnet tests] setting up {what}: {program} {}", args.join(" "));
+    eprintln!(
+        "[coopnet tests] setting up {what}: {program} {}",
+        args.join(" ")
+    );
     let status = std::process::Command::new(program)
         .args(args)
         .current_dir(dir)
         .status()
         .unwrap_or_else(|e| panic!("cannot run {program} to set up {what}: {e}"));
-    assert!(status.success(), "setting up {what} failed: {program} {args:?} exited with {status}");
+    assert!(
+        status.success(),
+        "setting up {what} failed: {program} {args:?} exited with {status}"
+    );
 }
 
 /// The Python peer's libraries (bovine, aiohttp), installed from the package index if missing.
@@ -409,7 +415,14 @@ pub fn ensure_python_peer() {
         run_setup(
             "the Python ActivityPub peer",
             "python3",
-            &["-m", "pip", "install", "--quiet", "-r", "tests/peers/requirements.txt"],
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-r",
+                "tests/peers/requirements.txt",
+            ],
             &workspace(),
         );
     }
@@ -419,11 +432,21 @@ pub fn ensure_python_peer() {
 pub fn ensure_browser() {
     if !Path::new("/usr/bin/chromium").exists() {
         run_setup("Chromium", "apt-get", &["update", "-qq"], &workspace());
-        run_setup("Chromium", "apt-get", &["install", "-y", "-qq", "chromium"], &workspace());
+        run_setup(
+            "Chromium",
+            "apt-get",
+            &["install", "-y", "-qq", "chromium"],
+            &workspace(),
+        );
     }
     let browser_dir = workspace().join("tests/browser");
     if !browser_dir.join("node_modules/playwright-core").exists() {
-        run_setup("playwright-core", "npm", &["install", "--no-audit", "--no-fund"], &browser_dir);
+        run_setup(
+            "playwright-core",
+            "npm",
+            &["install", "--no-audit", "--no-fund"],
+            &browser_dir,
+        );
     }
 }
 
