@@ -117,6 +117,18 @@ async fn undo_stops_delivery_and_delete_removes_the_post_everywhere() {
         .await;
     }
 
+    // Update: the new text replaces the old in both followers' portals.
+    b.edit_post("printshop", &first, "Open day on Saturday, from *ten*")
+        .await;
+    for node in [&a, &c] {
+        wait_until("the edited post arrives", || async {
+            node.home_page()
+                .await
+                .contains("Open day on Saturday, from <em>ten</em>")
+        })
+        .await;
+    }
+
     // Delete: the post disappears from both followers' portals, and B serves a tombstone.
     b.delete_post("printshop", &first).await;
     for node in [&a, &c] {
@@ -347,4 +359,86 @@ async fn webfinger_nodeinfo_and_actor_documents_follow_the_conventions() {
     assert_eq!(info["version"], "2.1");
     assert_eq!(info["protocols"][0], "activitypub");
     a.shutdown().await;
+}
+
+/// With authorized fetch on, documents are served only to signed requests; peers still follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authorized_fetch_requires_signed_gets_and_peers_still_federate() {
+    let a = spawn_node_with(NodeOptions {
+        authorized_fetch: true,
+        ..NodeOptions::default()
+    })
+    .await;
+    let b = spawn_node().await;
+    a.create_coop("bakery", CoopKind::Workplace).await;
+    b.create_coop("printshop", CoopKind::Workplace).await;
+    a.post("bakery", "Signed readers only").await;
+
+    let (status, _) = a.get_activity_json("/coops/bakery").await;
+    assert_eq!(status, 401, "an unsigned fetch of an actor is refused");
+    let (status, _) = a.get_activity_json("/coops/bakery/outbox?page=1").await;
+    assert_eq!(status, 401, "an unsigned fetch of the outbox is refused");
+    let (status, _) = a.get_activity_json("/actor").await;
+    assert_eq!(status, 200, "the instance actor stays readable");
+    let (status, page) = a.get("/coops/bakery").await;
+    assert_eq!(status, 200, "people still see the profile page");
+    assert!(page.contains("Signed readers only"));
+
+    // B's fetches are signed by its instance actor: following and backfill work.
+    let bakery = b.follow("printshop", &a.handle("bakery")).await;
+    wait_until("the follow is accepted", || async {
+        b.follow_state("printshop", &bakery).await.as_deref() == Some("accepted")
+    })
+    .await;
+    wait_until("the backfilled post shows on B", || async {
+        b.home_page().await.contains("Signed readers only")
+    })
+    .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// Without the development setting a node refuses plain http and private addresses, both when
+/// it looks someone up and when someone writes to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn production_nodes_refuse_http_and_private_peers() {
+    let production = spawn_node_with(NodeOptions {
+        allow_private_network: false,
+        ..NodeOptions::default()
+    })
+    .await;
+    let dev = spawn_node().await;
+    production.create_coop("bakery", CoopKind::Workplace).await;
+    let printshop = dev.create_coop("printshop", CoopKind::Workplace).await;
+
+    let handle = coopnet_schemas::Handle::parse(&dev.handle("printshop")).unwrap();
+    let lookup = coopnode::activitypub::resolve_handle(&handle, &production.data()).await;
+    assert!(lookup.is_err(), "a loopback peer is not looked up");
+
+    let inbox = url::Url::parse(&production.url("/inbox")).unwrap();
+    let body = serde_json::to_vec(&json!({
+        "id": format!("{}/follows/1", printshop.id), "type": "Follow",
+        "actor": printshop.id.as_str(), "object": format!("https://{}/coops/bakery", production.domain)
+    }))
+    .unwrap();
+    let headers = signed_post_headers(
+        &private_key(&dev, "printshop").await,
+        &format!("{}#main-key", printshop.id),
+        &inbox,
+        &body,
+        SystemTime::now(),
+    );
+    let status = production
+        .http
+        .post(inbox)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 400, "an http actor on loopback is refused");
+    assert_eq!(production.state().db.count_inbox().await.unwrap(), 0);
+    production.shutdown().await;
+    dev.shutdown().await;
 }

@@ -65,14 +65,16 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
     for (i, sample) in SAMPLES.iter().enumerate() {
         let port = base_port + i as u16;
         let dir = root.join(sample.handle);
-        let domain = format!("127.0.0.1:{port}");
+        // Names, not IP literals: ActivityPub ids need a host name, and localhost is one.
+        let domain = format!("localhost:{port}");
+        let listen = format!("127.0.0.1:{port}");
         if !dir.join(crate::config::CONFIG_FILE).exists() {
             crate::cli::init(
                 &dir,
                 &FileConfig {
                     domain: domain.clone(),
                     database_url: Db::sqlite_url(&dir),
-                    listen: domain.clone(),
+                    listen: listen.clone(),
                     allow_private_network: true,
                     authorized_fetch: false,
                     node_name: format!("{} node", sample.name),
@@ -106,7 +108,7 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
             let coop = convert::local_actor(&row, &federation.settings);
             outgoing::publish_note(&federation, &coop, sample.post).await?;
         }
-        let listener = TcpListener::bind(&domain)
+        let listener = TcpListener::bind(&listen)
             .await
             .with_context(|| format!("port {port} is taken; try --base-port"))?;
         nodes.push(app::start(federation, listener)?);
@@ -126,7 +128,7 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
                 continue;
             }
             let handle =
-                coopnet_schemas::Handle::new(SAMPLES[j].handle, &format!("{}", other.addr))
+                coopnet_schemas::Handle::new(SAMPLES[j].handle, &other.state().settings.domain)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             let data = node.federation.to_request_data();
             let target = activitypub::resolve_handle(&handle, &data).await?;
@@ -147,9 +149,10 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
         root.display()
     );
     for (node, sample) in nodes.iter().zip(SAMPLES.iter()) {
+        let domain = &node.state().settings.domain;
         println!(
-            "  {:<28} http://{}/   @{}@{}",
-            sample.name, node.addr, sample.handle, node.addr
+            "  {:<28} http://{domain}/   @{}@{domain}",
+            sample.name, sample.handle
         );
     }
     println!("Log in on any of them as {DEMO_USER} / {DEMO_PASSWORD}. Ctrl-C stops the demo.");

@@ -87,15 +87,35 @@ pub fn temp_dir(label: &str) -> PathBuf {
     dir
 }
 
+/// How a test node is configured.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeOptions {
+    pub allow_private_network: bool,
+    pub authorized_fetch: bool,
+}
+
+impl Default for NodeOptions {
+    fn default() -> NodeOptions {
+        NodeOptions {
+            allow_private_network: true,
+            authorized_fetch: false,
+        }
+    }
+}
+
 /// Writes the configuration of a development node on `port` into `dir`.
 pub async fn init_node_dir(dir: &Path, port: u16) -> String {
+    init_node_dir_with(dir, port, NodeOptions::default()).await
+}
+
+pub async fn init_node_dir_with(dir: &Path, port: u16, options: NodeOptions) -> String {
     let domain = format!("localhost:{port}");
     let config = FileConfig {
         domain: domain.clone(),
         database_url: fresh_database(dir).await,
         listen: format!("127.0.0.1:{port}"),
-        allow_private_network: true,
-        authorized_fetch: false,
+        allow_private_network: options.allow_private_network,
+        authorized_fetch: options.authorized_fetch,
         node_name: format!("Test node {port}"),
     };
     coopnode::cli::init(dir, &config).await.expect("init node");
@@ -113,10 +133,14 @@ pub struct TestNode {
 }
 
 pub async fn spawn_node() -> TestNode {
+    spawn_node_with(NodeOptions::default()).await
+}
+
+pub async fn spawn_node_with(options: NodeOptions) -> TestNode {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let dir = temp_dir("node");
-    let domain = init_node_dir(&dir, port).await;
+    let domain = init_node_dir_with(&dir, port, options).await;
     start_on(dir, domain, port, listener).await
 }
 
@@ -124,6 +148,7 @@ async fn start_on(dir: PathBuf, domain: String, port: u16, listener: TcpListener
     let federation = app::open(&dir).await.expect("open node");
     let node = app::start(federation, listener).expect("start node");
     TestNode {
+        // Nodes without the development setting name themselves https, but serve plain http here.
         base: Url::parse(&format!("http://{domain}/")).expect("base"),
         dir,
         domain,
@@ -244,6 +269,13 @@ impl TestNode {
             .await
             .expect("publish")
             .id
+    }
+
+    pub async fn edit_post(&self, as_handle: &str, id: &str, text: &str) {
+        let me = self.coop(as_handle).await;
+        outgoing::update_note(self.state(), &me, id, text)
+            .await
+            .expect("update");
     }
 
     pub async fn delete_post(&self, as_handle: &str, id: &str) {

@@ -32,7 +32,10 @@ pub fn routes() -> Router {
         .route("/api/v1/coops", get(coops_list))
         .route("/api/v1/coops/{handle}", get(coop))
         .route("/api/v1/coops/{handle}/posts", post(create_post))
-        .route("/api/v1/coops/{handle}/posts/{id}", delete(delete_post))
+        .route(
+            "/api/v1/coops/{handle}/posts/{id}",
+            delete(delete_post).put(edit_post),
+        )
         .route(
             "/api/v1/coops/{handle}/following",
             get(following).post(follow),
@@ -264,6 +267,18 @@ async fn create_post(
     let coop = acting(&data, &user, &handle).await?;
     let post = outgoing::publish_note(&data, &coop, &body.text).await?;
     Ok((StatusCode::CREATED, Json(Created { id: post.id })))
+}
+
+async fn edit_post(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Path((handle, id)): Path<(String, String)>,
+    Json(body): Json<NewPost>,
+) -> Result<StatusCode, ApiError> {
+    let coop = acting(&data, &user, &handle).await?;
+    let post_id = data.settings.url(&format!("/posts/{id}"));
+    outgoing::update_note(&data, &coop, post_id.as_str(), &body.text).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn delete_post(

@@ -143,12 +143,21 @@ pub fn spec() -> Value {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewPost" } } } },
                 "responses": with_errors(json!({ "201": described("Published and queued for followers.", json_of("Created")) }))
             } },
-            "/api/v1/coops/{handle}/posts/{id}": { "delete": {
-                "summary": "Delete one of the co-op's announcements",
-                "security": [{ "bearer": [] }],
-                "parameters": [handle_param(), { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The last part of the post's id." }],
-                "responses": with_errors(json!({ "204": { "description": "Deleted here; followers are told." } }))
-            } },
+            "/api/v1/coops/{handle}/posts/{id}": {
+                "put": {
+                    "summary": "Change the text of one of the co-op's announcements",
+                    "security": [{ "bearer": [] }],
+                    "parameters": [handle_param(), { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The last part of the post's id." }],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewPost" } } } },
+                    "responses": with_errors(json!({ "204": { "description": "Changed here; followers receive an Update." } }))
+                },
+                "delete": {
+                    "summary": "Delete one of the co-op's announcements",
+                    "security": [{ "bearer": [] }],
+                    "parameters": [handle_param(), { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The last part of the post's id." }],
+                    "responses": with_errors(json!({ "204": { "description": "Deleted here; followers are told." } }))
+                }
+            },
             "/api/v1/coops/{handle}/following": {
                 "get": {
                     "summary": "Who the co-op follows, with each follow's state",

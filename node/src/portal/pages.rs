@@ -562,8 +562,20 @@ pub async fn admin_coop(
             }
             section aria-labelledby="posts" {
                 h2 id="posts" { "Announcements" }
-                @for e in &posts {
+                @for (i, e) in posts.iter().enumerate() {
                     (post_card(&data, e))
+                    details {
+                        summary { "Edit this announcement" }
+                        form method="post" action={"/admin/" (coop.username) "/posts/edit"} {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="post_id" value=(e.id);
+                            label for={"edit-" (i)} { "New text" }
+                            textarea id={"edit-" (i)} name="text" required {
+                                (e.content_source.clone().unwrap_or_default())
+                            }
+                            p { button type="submit" { "Save changes" } }
+                        }
+                    }
                     form method="post" action={"/admin/" (coop.username) "/posts/delete"} {
                         input type="hidden" name="csrf" value=(session.csrf);
                         input type="hidden" name="post_id" value=(e.id);
@@ -596,6 +608,32 @@ pub async fn admin_post(
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
         outgoing::publish_note(&data, &coop, &form.text).await?;
+        Ok::<_, AppError>(coop.username)
+    }
+    .await;
+    match result {
+        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    pub csrf: String,
+    pub post_id: String,
+    pub text: String,
+}
+
+pub async fn admin_edit_post(
+    data: Data<AppState>,
+    User(session): User,
+    Path(handle): Path<String>,
+    Form(form): Form<EditForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let coop = acting_coop(&data, &session, &handle).await?;
+        outgoing::update_note(&data, &coop, &form.post_id, &form.text).await?;
         Ok::<_, AppError>(coop.username)
     }
     .await;

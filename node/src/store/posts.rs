@@ -22,6 +22,8 @@ pub struct FeedEntry {
     pub id: String,
     pub author_id: String,
     pub content_html: String,
+    /// The Markdown a local author wrote.
+    pub content_source: Option<String>,
     pub in_reply_to: Option<String>,
     pub published_at: i64,
     pub updated_at: Option<i64>,
@@ -36,7 +38,8 @@ pub struct FeedEntry {
 const POST_COLUMNS: &str = "id, author_id, content_html, content_source, in_reply_to, is_local, \
     published_at, updated_at, received_at, deleted_at";
 
-const FEED_SELECT_BASE: &str = "SELECT p.id, p.author_id, p.content_html, p.in_reply_to, \
+const FEED_SELECT_BASE: &str =
+    "SELECT p.id, p.author_id, p.content_html, p.content_source, p.in_reply_to, \
     p.published_at, p.updated_at, \
     COALESCE(l.name, r.name) AS author_name, COALESCE(l.username, r.username) AS author_username, \
     r.host AS author_host";
