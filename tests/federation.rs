@@ -77,9 +77,37 @@ async fn follows_are_accepted_and_posts_reach_every_followers_portal() {
         .contains("spring catalogue"));
     assert_eq!(feed[0]["author_handle"], b.handle("printshop"));
 
+    // A shares the post; C follows A but not B, and sees it as shared by the bakery.
+    let bakery = c.follow("council", &a.handle("bakery")).await;
+    wait_until("C's follow of the bakery is accepted", || async {
+        c.follow_state("council", &bakery).await.as_deref() == Some("accepted")
+    })
+    .await;
+    let post_id = feed[0]["id"].as_str().unwrap().to_string();
+    c.unfollow("council", &printshop_on(&c, &b).await).await;
+    coopnode::activitypub::outgoing::share_post(a.state(), &a.coop("bakery").await, &post_id)
+        .await
+        .expect("share");
+    wait_until("C's feed shows the share", || async {
+        let home = c.home_page().await;
+        home.contains("Shared by") && home.contains(bakery.id.as_str())
+    })
+    .await;
+
     for n in [a, b, c] {
         n.shutdown().await;
     }
+}
+
+async fn printshop_on(node: &TestNode, b: &TestNode) -> coopnode::activitypub::KnownActor {
+    let row = node
+        .state()
+        .db
+        .remote_actor_by_handle("printshop", &b.domain)
+        .await
+        .unwrap()
+        .unwrap();
+    coopnode::activitypub::convert::remote_actor(&row).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

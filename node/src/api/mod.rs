@@ -41,6 +41,7 @@ pub fn routes() -> Router {
             get(following).post(follow),
         )
         .route("/api/v1/coops/{handle}/following/unfollow", post(unfollow))
+        .route("/api/v1/coops/{handle}/shares", post(share))
         .route("/api/v1/lookup", get(lookup))
 }
 
@@ -290,6 +291,23 @@ async fn delete_post(
     let post_id = data.settings.url(&format!("/posts/{id}"));
     outgoing::delete_note(&data, &coop, post_id.as_str()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ShareRequest {
+    /// The id of a post this node has.
+    pub post_id: String,
+}
+
+async fn share(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Path(handle): Path<String>,
+    Json(body): Json<ShareRequest>,
+) -> Result<StatusCode, ApiError> {
+    let coop = acting(&data, &user, &handle).await?;
+    outgoing::share_post(&data, &coop, &body.post_id).await?;
+    Ok(StatusCode::CREATED)
 }
 
 #[derive(Serialize)]

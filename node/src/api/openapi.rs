@@ -113,6 +113,10 @@ pub fn spec() -> Value {
                     "type": "object", "required": ["target"],
                     "properties": { "target": { "type": "string", "description": "A handle, `@name@host[:port]`." } }
                 },
+                "ShareRequest": {
+                    "type": "object", "required": ["post_id"],
+                    "properties": { "post_id": { "type": "string", "format": "uri", "description": "The id of a post this node has." } }
+                },
                 "Created": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string", "format": "uri" } } }
             }
         },
@@ -182,6 +186,13 @@ pub fn spec() -> Value {
                 "parameters": [handle_param()],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/FollowRequest" } } } },
                 "responses": with_errors(json!({ "204": { "description": "Unfollowed; the other node is told." } }))
+            } },
+            "/api/v1/coops/{handle}/shares": { "post": {
+                "summary": "Share (boost) a post with the co-op's followers",
+                "security": [{ "bearer": [] }],
+                "parameters": [handle_param()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/ShareRequest" } } } },
+                "responses": with_errors(json!({ "201": { "description": "Shared; followers receive an Announce." }, "409": { "$ref": "#/components/responses/Error" } }))
             } },
             "/api/v1/lookup": { "get": {
                 "summary": "Find a co-op anywhere on the network by handle",

@@ -118,6 +118,9 @@ article.post .content img { max-width:100%; height:auto; }
 .card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:1rem; margin:1rem 0; }
 .notice { background:#e8f3ee; border-left:4px solid var(--accent); padding:.5rem .75rem; }
 .error { background:#fbeaea; border-left:4px solid var(--warn); padding:.5rem .75rem; }
+form.share { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; margin:-.5rem 0 1rem; }
+form.share label { display:inline; margin:0; font-weight:400; }
+form.share select { width:auto; }
 .pager { display:flex; justify-content:space-between; margin:1rem 0; }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; }
 dl.facts dt { font-weight:600; }

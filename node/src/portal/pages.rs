@@ -133,13 +133,32 @@ pub async fn home(
         let more = entries.len() as i64 > FEED_PAGE;
         entries.truncate(FEED_PAGE as usize);
         let coops = data.db.local_coops().await?;
+        let my_coops = match &session {
+            Some(s) => coops::coops_of(&data.db, &s.user).await?,
+            None => Vec::new(),
+        };
         Ok::<_, AppError>(html! {
             h1 { "The co-operative network" }
             p.hint { "What the co-ops on this node, and the co-ops they follow across the network, have published. Newest first." }
             @if entries.is_empty() {
                 p.card { "Nothing published yet." }
             }
-            @for e in &entries { (post_card(&data, e)) }
+            @for (i, e) in entries.iter().enumerate() {
+                (post_card(&data, e))
+                @if let Some(s) = &session {
+                    @if !my_coops.is_empty() && e.shared_by.is_none() {
+                        form.share method="post" action="/share" {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            input type="hidden" name="post_id" value=(e.id);
+                            label for={"share-" (i)} { "Share as" }
+                            select id={"share-" (i)} name="as" {
+                                @for c in &my_coops { option value=(c.username) { (c.name) } }
+                            }
+                            button.secondary type="submit" { "Share" }
+                        }
+                    }
+                }
+            }
             (pager("/", page_no, more))
             section aria-labelledby="local-coops" {
                 h2 id="local-coops" { "Co-ops on this node" }
