@@ -234,20 +234,12 @@ pub async fn actor_page(
 pub async fn post_page(data: &Data<AppState>, id: &str, MaybeUser(session): MaybeUser) -> Response {
     let result = async {
         let url = data.settings.url(&format!("/posts/{id}"));
-        let post = data
-            .db
-            .post(url.as_str())
-            .await?
-            .filter(|p| p.deleted_at.is_none())
-            .ok_or(AppError::NotFound)?;
         let entry = data
             .db
-            .posts_by(&post.author_id, 1000, 0)
+            .feed_entry(url.as_str())
             .await?
-            .into_iter()
-            .find(|e| e.id == post.id)
             .ok_or(AppError::NotFound)?;
-        let replies = data.db.replies_to(&post.id).await?;
+        let replies = data.db.replies_to(&entry.id).await?;
         Ok(html! {
             h1 { "Announcement by " (entry.author_name.as_deref().unwrap_or("a co-op")) }
             (post_card(data, &entry))

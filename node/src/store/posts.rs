@@ -210,6 +210,15 @@ impl Db {
             .await?)
     }
 
+    /// One post as the feed shows it.
+    pub async fn feed_entry(&self, id: &str) -> Result<Option<FeedEntry>, StoreError> {
+        let sql = format!(
+            "{FEED_SELECT_BASE}, p.published_at AS sort_at, NULL AS shared_by FROM {FEED_FROM} \
+             WHERE p.id = $1 AND p.deleted_at IS NULL"
+        );
+        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+    }
+
     /// Replies to a post, oldest first.
     pub async fn replies_to(&self, id: &str) -> Result<Vec<FeedEntry>, StoreError> {
         let sql = format!(
