@@ -101,6 +101,24 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The node's database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy a stopped node's SQLite database into a new, empty PostgreSQL database and switch
+    /// the node's configuration to it. The SQLite file is left as it was.
+    CopyToPostgres {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// postgres://user@host/database — a new, empty database.
+        #[arg(long)]
+        database_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,6 +297,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let target = activitypub::resolve_handle(&handle, &data).await?;
             outgoing::follow(&federation, &coop, &target).await?;
             println!("Follow of {} sent from {}", target.handle(), coop.handle());
+            Ok(())
+        }
+        Command::Db {
+            command:
+                DbCommand::CopyToPostgres {
+                    data_dir,
+                    database_url,
+                },
+        } => {
+            let mut config = FileConfig::load(&data_dir)?;
+            if !database_url.starts_with("postgres") {
+                bail!("--database-url must be a postgres:// URL");
+            }
+            let source = Db::connect(&config.database_url).await?;
+            let target = Db::connect(&database_url).await?;
+            let copied = crate::store::transfer::copy_sqlite_to_postgres(&source, &target).await?;
+            for (table, rows) in &copied {
+                println!("{table:>16}: {rows} rows");
+            }
+            let previous = config.database_url.clone();
+            config.database_url = database_url;
+            config.save(&data_dir)?;
+            println!(
+                "The node now uses PostgreSQL. The SQLite database ({previous}) is unchanged; \
+                 keep it as a backup until you are satisfied."
+            );
             Ok(())
         }
         Command::Token {

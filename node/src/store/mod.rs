@@ -12,6 +12,7 @@ pub mod follows;
 pub mod inbox;
 pub mod outbox;
 pub mod posts;
+pub mod transfer;
 pub mod users;
 
 use std::{path::Path, time::Duration};

@@ -216,7 +216,10 @@ impl Db {
             "{FEED_SELECT_BASE}, p.published_at AS sort_at, NULL AS shared_by FROM {FEED_FROM} \
              WHERE p.id = $1 AND p.deleted_at IS NULL"
         );
-        Ok(sqlx::query_as(&sql).bind(id).fetch_optional(self.read()).await?)
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?)
     }
 
     /// Replies to a post, oldest first.
