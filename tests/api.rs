@@ -148,6 +148,7 @@ async fn tokens_act_for_their_coops_only() {
             "/lookup?handle={}",
             b.handle("printshop").replace('@', "%40")
         )))
+        .bearer_auth(&alice_token)
         .send()
         .await
         .unwrap()

@@ -187,6 +187,30 @@ async fn members_log_in_publish_and_log_out_and_forms_need_their_token() {
     );
     assert!(!home.contains("Forged announcement"));
 
+    // Editing from the admin page replaces the text.
+    let (_, admin) = visitor.get("/admin/bakery").await;
+    let post_id = {
+        let at = admin
+            .find("name=\"post_id\" value=\"")
+            .expect("a post id field")
+            + 22;
+        admin[at..].split('"').next().unwrap().to_string()
+    };
+    let (status, _) = visitor
+        .post(
+            "/admin/bakery/posts/edit",
+            &[
+                ("csrf", &csrf),
+                ("post_id", &post_id),
+                ("text", "Oat bakes moved to *Saturday*"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, home) = visitor.get("/").await;
+    assert!(home.contains("Oat bakes moved to <em>Saturday</em>"));
+    assert!(!home.contains("on <strong>Friday</strong>"));
+
     // Bob is logged in but does not manage the bakery.
     let mut bob = Visitor::new(&a);
     bob.log_in("bob", PASSWORD).await;
@@ -218,6 +242,17 @@ async fn search_finds_remote_coops_and_follow_works_from_the_form() {
     b.post("printshop", "Posters for the spring fair").await;
 
     let mut visitor = Visitor::new(&a);
+    let (_, page) = visitor
+        .get(&format!(
+            "/search?q={}",
+            b.handle("printshop").replace('@', "%40")
+        ))
+        .await;
+    assert!(
+        page.contains("Log in to look up"),
+        "visitors do not make the node fetch for them"
+    );
+    assert!(!page.contains("The printshop co-op"));
     visitor.log_in("alice", PASSWORD).await;
     let (status, page) = visitor
         .get(&format!(

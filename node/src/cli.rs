@@ -184,7 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let config = FileConfig {
                 domain,
-                database_url: database_url.unwrap_or_else(|| Db::sqlite_url(&data_dir)),
+                database_url: database_url.unwrap_or_else(|| Db::sqlite_url(&absolute(&data_dir))),
                 listen,
                 allow_private_network,
                 authorized_fetch,
@@ -357,6 +357,11 @@ async fn local_coop(
         .filter(|r| r.coop_kind.is_some())
         .with_context(|| format!("no co-op called {handle} on this node"))?;
     Ok(convert::local_actor(&row, &federation.settings))
+}
+
+/// The folder as an absolute path, so the configuration works from any working directory.
+fn absolute(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Writes the configuration and prepares the database and instance actor.

@@ -378,7 +378,12 @@ pub struct LookupQuery {
     pub handle: String,
 }
 
-async fn lookup(data: Data<AppState>, Query(q): Query<LookupQuery>) -> ApiResult<CoopView> {
+/// Looks a handle up on the network; it makes requests on the caller's behalf, so it needs a token.
+async fn lookup(
+    data: Data<AppState>,
+    _user: ApiUser,
+    Query(q): Query<LookupQuery>,
+) -> ApiResult<CoopView> {
     let actor = resolve(&data, &q.handle).await?;
     Ok(Json(coop_view(&actor)))
 }

@@ -196,6 +196,7 @@ pub fn spec() -> Value {
             } },
             "/api/v1/lookup": { "get": {
                 "summary": "Find a co-op anywhere on the network by handle",
+                "security": [{ "bearer": [] }],
                 "parameters": [{ "name": "handle", "in": "query", "required": true, "schema": { "type": "string" } }],
                 "responses": with_errors(json!({ "200": described("The co-op.", json_of("Coop")), "502": { "$ref": "#/components/responses/Error" } }))
             } }

@@ -33,6 +33,7 @@ pub fn routes() -> Router {
             "/admin/{handle}/posts/delete",
             post(pages::admin_delete_post),
         )
+        .route("/admin/{handle}/posts/edit", post(pages::admin_edit_post))
         .route("/admin/{handle}/profile", post(pages::admin_profile))
         .route("/style.css", get(style))
 }

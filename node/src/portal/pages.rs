@@ -273,6 +273,10 @@ pub async fn search(
     if !q.is_empty() {
         if q.contains('@') && q.trim_start_matches('@').contains('@') {
             match Handle::parse(q) {
+                // Looking up other nodes makes requests on the visitor's behalf: members only.
+                Ok(handle) if session.is_none() && handle.host() != data.settings.domain => {
+                    problem = Some(format!("Log in to look up {handle} on another node."));
+                }
                 Ok(handle) => {
                     match activitypub::resolve_handle(&handle, &data.reset_request_count()).await {
                         Ok(actor) => found = Some(actor),
