@@ -367,11 +367,25 @@ async fn webfinger_nodeinfo_and_actor_documents_follow_the_conventions() {
         .contains("https://w3id.org/security/v1"));
     assert_eq!(actor["endpoints"]["sharedInbox"], a.url("/inbox"));
     assert_eq!(actor["region"], "Testshire");
+    let fields = actor["attachment"]
+        .as_array()
+        .expect("profile fields for Mastodon");
+    assert!(fields.iter().any(|f| f["type"] == "PropertyValue"
+        && f["name"] == "Region"
+        && f["value"] == "Testshire"));
     let (_, council_doc) = a.get_activity_json("/coops/council").await;
     assert_eq!(council_doc["type"], "Group");
     assert_eq!(council_doc["id"], council.id.as_str());
     let (_, instance) = a.get_activity_json("/actor").await;
     assert_eq!(instance["type"], "Application");
+    for collection in ["outbox", "followers", "following"] {
+        let (status, doc) = a.get_activity_json(&format!("/actor/{collection}")).await;
+        assert_eq!(status, 200, "the instance actor's {collection}");
+        assert_eq!(doc["type"], "OrderedCollection");
+    }
+    // A co-op's collections live under /coops only.
+    let (status, _) = a.get_activity_json("/members/bakery/outbox").await;
+    assert_eq!(status, 404);
 
     let (status, _) = a
         .get("/.well-known/webfinger?resource=acct:nobody@elsewhere.example")

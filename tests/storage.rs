@@ -80,31 +80,53 @@ async fn local(db: &Db, name: &str) -> String {
 }
 
 #[tokio::test]
-async fn raw_activities_are_kept_once() {
+async fn raw_activities_are_claimed_applied_and_kept_once() {
     let db = fresh_db().await;
+    let (a, u) = ("https://a.example/1", "https://a.example/u");
     assert!(db
-        .insert_inbox_activity(
-            "https://a.example/1",
-            "https://a.example/u",
-            "Create",
-            "{}",
-            1
-        )
+        .claim_inbox_activity(a, u, "Create", "{}", 1_000)
+        .await
+        .unwrap());
+    assert!(
+        !db.claim_inbox_activity(a, u, "Create", "{}", 1_001)
+            .await
+            .unwrap(),
+        "being applied"
+    );
+    assert!(!db.inbox_has(a).await.unwrap());
+    db.inbox_applied(a, 1_002).await.unwrap();
+    assert!(db.inbox_has(a).await.unwrap());
+    assert!(
+        !db.claim_inbox_activity(a, u, "Create", "{}", 999_999)
+            .await
+            .unwrap(),
+        "applied once"
+    );
+
+    // A refused activity leaves nothing behind.
+    let b = "https://a.example/2";
+    assert!(db
+        .claim_inbox_activity(b, u, "Create", "{}", 1_000)
+        .await
+        .unwrap());
+    db.release_inbox_claim(b).await.unwrap();
+    assert_eq!(db.count_inbox().await.unwrap(), 1);
+
+    // A claim whose process died is taken over once it is old enough.
+    let c = "https://a.example/3";
+    assert!(db
+        .claim_inbox_activity(c, u, "Create", "{}", 1_000)
         .await
         .unwrap());
     assert!(!db
-        .insert_inbox_activity(
-            "https://a.example/1",
-            "https://a.example/u",
-            "Create",
-            "{}",
-            2
-        )
+        .claim_inbox_activity(c, u, "Create", "{}", 30_000)
         .await
         .unwrap());
-    assert!(db.inbox_has("https://a.example/1").await.unwrap());
-    assert!(!db.inbox_has("https://a.example/2").await.unwrap());
-    assert_eq!(db.count_inbox().await.unwrap(), 1);
+    assert!(db
+        .claim_inbox_activity(c, u, "Create", "{}", 70_000)
+        .await
+        .unwrap());
+    assert_eq!(db.count_inbox().await.unwrap(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -128,6 +150,7 @@ async fn concurrent_claims_never_hand_out_a_delivery_twice() {
         is_public: true,
         published_at: 1_000,
         inboxes: &inboxes,
+        post: None,
     })
     .await
     .unwrap();
@@ -174,6 +197,7 @@ async fn a_lapsed_lease_is_claimed_again_and_retries_wait_their_turn() {
         is_public: true,
         published_at: 1_000,
         inboxes: &inboxes,
+        post: None,
     })
     .await
     .unwrap();

@@ -196,6 +196,23 @@ async fn post_or_page(
     }
 }
 
+/// The instance actor's collections, served like any actor's.
+async fn instance_collection(
+    data: Data<AppState>,
+    query: axum::extract::Query<routes::PageQuery>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let name = UrlPath("actor".to_string());
+    let result = match uri.path() {
+        "/actor/outbox" => routes::outbox(data, name, query, method, uri, headers).await,
+        "/actor/followers" => routes::followers(data, name, query, method, uri, headers).await,
+        _ => routes::following(data, name, query, method, uri, headers).await,
+    };
+    result.into_response()
+}
+
 async fn health(data: Data<AppState>) -> Response {
     match data.db.queue_counts().await {
         Ok(q) => axum::Json(serde_json::json!({
@@ -230,6 +247,9 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .merge(actor_routes("members"))
         .route("/actor", get(routes::instance_actor))
         .route("/actor/inbox", post(inbox::instance_inbox))
+        .route("/actor/outbox", get(instance_collection))
+        .route("/actor/followers", get(instance_collection))
+        .route("/actor/following", get(instance_collection))
         .route("/inbox", post(inbox::shared_inbox))
         .route("/posts/{id}", get(post_or_page))
         .route("/activities/{id}", get(routes::activity_json))

@@ -119,6 +119,18 @@ pub struct ActorDoc {
     pub coop_kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// Profile fields as `PropertyValue`s, which Mastodon shows on the profile.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient_list"
+    )]
+    pub attachment: Vec<Value>,
+}
+
+/// A profile field as Mastodon shows it: a name and an HTML value.
+pub fn property_value(name: &str, value_html: &str) -> Value {
+    serde_json::json!({ "type": "PropertyValue", "name": name, "value": value_html })
 }
 
 impl ActorDoc {
@@ -144,6 +156,14 @@ fn lenient_image<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Image>
         }),
         Some(obj @ Value::Object(_)) => serde_json::from_value(obj).ok(),
         _ => None,
+    })
+}
+
+fn lenient_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
     })
 }
 

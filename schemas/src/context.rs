@@ -18,7 +18,9 @@ pub fn actor_context() -> Value {
             "region": "coop:region",
             "industry": "coop:industry",
             "coopKind": "coop:coopKind",
-            "discoverable": "http://joinmastodon.org/ns#discoverable"
+            "discoverable": "http://joinmastodon.org/ns#discoverable",
+            "PropertyValue": "schema:PropertyValue",
+            "value": "schema:value"
         }
     ])
 }

@@ -107,7 +107,27 @@ pub fn actor_doc(actor: &KnownActor, settings: &Settings) -> ActorDoc {
         industry: actor.industry.clone(),
         coop_kind: actor.coop_kind.clone(),
         published: None,
+        attachment: profile_fields(actor),
     }
+}
+
+/// Region, industry and kind as profile fields, so Mastodon shows them under the name.
+fn profile_fields(actor: &KnownActor) -> Vec<serde_json::Value> {
+    let kind = actor
+        .coop_kind
+        .as_deref()
+        .and_then(|k| k.parse::<crate::coops::CoopKind>().ok())
+        .map(|k| k.label().to_string());
+    [
+        ("Kind", kind),
+        ("Region", actor.region.clone()),
+        ("Industry", actor.industry.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.map(|v| coopnet_schemas::actors::property_value(name, &crate::text::escape(&v)))
+    })
+    .collect()
 }
 
 /// Checks a fetched actor document before we store it: it lives where it was fetched from, its

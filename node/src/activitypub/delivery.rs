@@ -115,6 +115,10 @@ pub async fn run(federation: FederationConfig<AppState>) {
             if let Err(e) = federation.db.prune_deliveries(week_ago).await {
                 tracing::warn!(error = %e, "cannot prune old deliveries");
             }
+            let quarter_ago = now - 90 * 24 * 60 * 60 * 1000;
+            if let Err(e) = federation.db.prune_inbox(quarter_ago).await {
+                tracing::warn!(error = %e, "cannot prune old raw activities");
+            }
         }
         let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
     }

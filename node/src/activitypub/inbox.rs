@@ -58,10 +58,9 @@ pub async fn actor_inbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match data.db.local_actor_by_username(&name).await {
-        Ok(Some(_)) => respond(receive(&data, &method, &uri, &headers, &body).await),
-        Ok(None) => AppError::NotFound.into_response(),
-        Err(e) => AppError::from(e).into_response(),
+    match super::routes::actor_of_collection(&data, &name, &uri).await {
+        Ok(_) => respond(receive(&data, &method, &uri, &headers, &body).await),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -146,16 +145,27 @@ pub async fn receive(
         signatures::verify(&request, &signature, &actor.public_key_pem, now)?;
     }
 
-    apply(data, kind, &activity, &actor).await?;
-    data.db
-        .insert_inbox_activity(
-            activity.id.as_str(),
+    let id = activity.id.as_str();
+    let body_text = std::str::from_utf8(body).unwrap_or_default();
+    if !data
+        .db
+        .claim_inbox_activity(
+            id,
             activity.actor.as_str(),
             &activity.kind,
-            std::str::from_utf8(body).unwrap_or_default(),
+            body_text,
             now_ms(),
         )
-        .await?;
+        .await?
+    {
+        // Another copy was applied, or is being applied now.
+        return Ok(());
+    }
+    if let Err(e) = apply(data, kind, &activity, &actor).await {
+        data.db.release_inbox_claim(id).await?;
+        return Err(e);
+    }
+    data.db.inbox_applied(id, now_ms()).await?;
     wake_host_if_dead(data, &actor).await
 }
 
@@ -441,9 +451,9 @@ async fn receive_delete(
                 .delete_follow(&follow.follower_id, &follow.followee_id)
                 .await?;
         }
-        for post in data.db.posts_by(actor.id.as_str(), 10_000, 0).await? {
-            data.db.mark_post_deleted(&post.id, now).await?;
-        }
+        data.db
+            .mark_posts_of_author_deleted(actor.id.as_str(), now)
+            .await?;
         return Ok(());
     }
     match data.db.post(target.as_str()).await? {
@@ -454,7 +464,18 @@ async fn receive_delete(
         Some(_) => Err(AppError::Forbidden(
             "only its author can delete a post".into(),
         )),
-        None => Ok(()),
+        None => {
+            // A post we have not seen yet from someone we follow: remember it is gone, so a
+            // late or replayed Create cannot bring it back.
+            if same_origin(&target, &actor.id)
+                && data.db.is_followed_locally(actor.id.as_str()).await?
+            {
+                data.db
+                    .insert_tombstone(target.as_str(), actor.id.as_str(), now)
+                    .await?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -38,6 +38,18 @@ pub async fn queue(
     is_public: bool,
     object_id: Option<&str>,
 ) -> Result<(), AppError> {
+    queue_with_post(state, activity, inboxes, is_public, object_id, None).await
+}
+
+/// Stores an activity with the post it creates, changes or deletes, and queues it, all at once.
+async fn queue_with_post(
+    state: &AppState,
+    activity: &Activity,
+    inboxes: Vec<Url>,
+    is_public: bool,
+    object_id: Option<&str>,
+    post: Option<&PostRow>,
+) -> Result<(), AppError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for inbox in inboxes {
         if state.settings.is_local(&inbox) {
@@ -63,6 +75,7 @@ pub async fn queue(
             is_public,
             published_at: now_ms(),
             inboxes: &pairs,
+            post,
         })
         .await?;
     state.wake_deliveries();
@@ -117,7 +130,6 @@ pub async fn publish_note(
         received_at: now,
         deleted_at: None,
     };
-    state.db.insert_post(&post).await?;
     let note = convert::note(&post, &author.id)?;
     let activity = Activity::new(
         ActivityKind::Create,
@@ -129,7 +141,7 @@ pub async fn publish_note(
     .cc(vec![convert::followers_of(&author.id).to_string()])
     .published(rfc3339(now));
     let inboxes = follower_inboxes(state, &author.id).await?;
-    queue(state, &activity, inboxes, true, Some(post.id.as_str())).await?;
+    queue_with_post(state, &activity, inboxes, true, Some(&post.id), Some(&post)).await?;
     Ok(post)
 }
 
@@ -149,7 +161,6 @@ pub async fn update_note(
     let post = own_post(state, author, post_id).await?;
     let now = now_ms();
     let html = text::markdown_to_html(markdown);
-    state.db.update_post_content(&post.id, &html, now).await?;
     let post = PostRow {
         content_html: html,
         content_source: Some(markdown.to_string()),
@@ -167,7 +178,7 @@ pub async fn update_note(
     .cc(vec![convert::followers_of(&author.id).to_string()])
     .published(rfc3339(now));
     let inboxes = follower_inboxes(state, &author.id).await?;
-    queue(state, &activity, inboxes, true, Some(post.id.as_str())).await?;
+    queue_with_post(state, &activity, inboxes, true, Some(&post.id), Some(&post)).await?;
     Ok(post)
 }
 
@@ -198,7 +209,6 @@ pub async fn delete_note(
 ) -> Result<(), AppError> {
     let post = own_post(state, author, post_id).await?;
     let now = now_ms();
-    state.db.mark_post_deleted(&post.id, now).await?;
     let id = Url::parse(&post.id).map_err(|_| AppError::Internal("stored post id".into()))?;
     let tombstone = Tombstone {
         context: serde_json::Value::Null,
@@ -216,7 +226,22 @@ pub async fn delete_note(
     .cc(vec![convert::followers_of(&author.id).to_string()])
     .published(rfc3339(now));
     let inboxes = follower_inboxes(state, &author.id).await?;
-    queue(state, &activity, inboxes, false, Some(post.id.as_str())).await
+    // The content is forgotten; the id stays, so the post cannot come back.
+    let deleted = PostRow {
+        content_html: String::new(),
+        content_source: None,
+        deleted_at: Some(now),
+        ..post
+    };
+    queue_with_post(
+        state,
+        &activity,
+        inboxes,
+        false,
+        Some(&deleted.id),
+        Some(&deleted),
+    )
+    .await
 }
 
 /// Shares (boosts) a post to the sharer's followers and to the post's author.
@@ -395,7 +420,7 @@ pub async fn update_profile(state: &AppState, actor: &KnownActor) -> Result<(), 
     if let Some(map) = doc.as_object_mut() {
         map.remove("@context");
     }
-    let activity = Activity::new(
+    let mut activity = Activity::new(
         ActivityKind::Update,
         new_id(state, "activities"),
         actor.id.clone(),
@@ -403,6 +428,8 @@ pub async fn update_profile(state: &AppState, actor: &KnownActor) -> Result<(), 
     )
     .to(vec![PUBLIC.into()])
     .cc(vec![convert::followers_of(&actor.id).to_string()]);
+    // The embedded actor uses the actor context's terms (publicKey, region, ...).
+    activity.context = coopnet_schemas::context::actor_context();
     let inboxes = follower_inboxes(state, &actor.id).await?;
     queue(state, &activity, inboxes, false, Some(actor.id.as_str())).await
 }

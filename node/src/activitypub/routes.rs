@@ -88,6 +88,20 @@ async fn local_actor_named(data: &Data<AppState>, name: &str) -> Result<KnownAct
     Ok(convert::local_actor(&row, &data.settings))
 }
 
+/// The local actor whose collection `uri` names: `/coops/x/outbox` belongs to the co-op `x`,
+/// and `/members/x/outbox` only to a member `x`.
+pub async fn actor_of_collection(
+    data: &Data<AppState>,
+    name: &str,
+    uri: &Uri,
+) -> Result<KnownActor, AppError> {
+    let actor = local_actor_named(data, name).await?;
+    if !uri.path().starts_with(&format!("{}/", actor.id.path())) {
+        return Err(AppError::NotFound);
+    }
+    Ok(actor)
+}
+
 /// An actor document (`/coops/{name}`, `/members/{name}`).
 pub async fn actor_json(
     data: &Data<AppState>,
@@ -169,7 +183,7 @@ pub async fn outbox(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = local_actor_named(&data, &name).await?;
+    let actor = actor_of_collection(&data, &name, &uri).await?;
     check_signed_fetch(&data, &method, &uri, &headers).await?;
     let (page, offset) = offset(q.page)?;
     let id = actor.outbox.clone().ok_or(AppError::NotFound)?;
@@ -199,7 +213,7 @@ pub async fn followers(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = local_actor_named(&data, &name).await?;
+    let actor = actor_of_collection(&data, &name, &uri).await?;
     check_signed_fetch(&data, &method, &uri, &headers).await?;
     let (page, offset) = offset(q.page)?;
     let total = data.db.count_followers(actor.id.as_str()).await?;
@@ -229,7 +243,7 @@ pub async fn following(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = local_actor_named(&data, &name).await?;
+    let actor = actor_of_collection(&data, &name, &uri).await?;
     check_signed_fetch(&data, &method, &uri, &headers).await?;
     let (page, offset) = offset(q.page)?;
     let total = data.db.count_following(actor.id.as_str()).await?;

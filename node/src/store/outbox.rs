@@ -1,6 +1,6 @@
 //! The outbox: every activity a local actor published, with its deliveries queued alongside.
 
-use super::{Db, StoreError};
+use super::{posts::PostRow, Db, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
@@ -25,13 +25,38 @@ pub struct NewActivity<'a> {
     pub published_at: i64,
     /// `(inbox, host)` pairs; duplicates are queued once.
     pub inboxes: &'a [(String, String)],
+    /// The post this activity creates, changes or deletes, written in the same transaction.
+    pub post: Option<&'a PostRow>,
 }
 
 impl Db {
-    /// Stores the activity and queues its deliveries in one transaction, so an activity is
-    /// never published without being queued, nor queued without being stored.
+    /// Stores the activity (and the post it concerns) and queues its deliveries in one
+    /// transaction, so a post is never published without being sent, nor sent without being
+    /// stored, whatever stops the process.
     pub async fn publish_activity(&self, a: &NewActivity<'_>) -> Result<(), StoreError> {
         let mut tx = self.write().begin().await?;
+        if let Some(p) = a.post {
+            sqlx::query(
+                "INSERT INTO posts (id, author_id, content_html, content_source, in_reply_to, \
+                 is_local, published_at, updated_at, received_at, deleted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (id) DO UPDATE SET content_html = excluded.content_html, \
+                 content_source = excluded.content_source, updated_at = excluded.updated_at, \
+                 deleted_at = excluded.deleted_at",
+            )
+            .bind(&p.id)
+            .bind(&p.author_id)
+            .bind(&p.content_html)
+            .bind(&p.content_source)
+            .bind(&p.in_reply_to)
+            .bind(p.is_local)
+            .bind(p.published_at)
+            .bind(p.updated_at)
+            .bind(p.received_at)
+            .bind(p.deleted_at)
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query(
             "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
              published_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

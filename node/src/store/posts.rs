@@ -109,6 +109,23 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Marks every post of an author deleted, as when the author's account is gone.
+    pub async fn mark_posts_of_author_deleted(
+        &self,
+        author: &str,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE posts SET deleted_at = $2, content_html = '', content_source = NULL \
+             WHERE author_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(author)
+        .bind(now)
+        .execute(self.write())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Remembers that a remote post was deleted before we ever saw it.
     pub async fn insert_tombstone(
         &self,
