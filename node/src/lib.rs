@@ -6,11 +6,13 @@
 pub mod activitypub;
 pub mod api;
 pub mod app;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod coops;
 pub mod demo;
 pub mod error;
+pub mod orders;
 pub mod portal;
 pub mod store;
 pub mod text;

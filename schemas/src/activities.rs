@@ -20,6 +20,7 @@ pub enum ActivityKind {
     Update,
     Delete,
     Announce,
+    Offer,
 }
 
 impl ActivityKind {
@@ -33,6 +34,7 @@ impl ActivityKind {
             "Update" => ActivityKind::Update,
             "Delete" => ActivityKind::Delete,
             "Announce" => ActivityKind::Announce,
+            "Offer" => ActivityKind::Offer,
             _ => return None,
         })
     }
@@ -47,6 +49,7 @@ impl ActivityKind {
             ActivityKind::Update => "Update",
             ActivityKind::Delete => "Delete",
             ActivityKind::Announce => "Announce",
+            ActivityKind::Offer => "Offer",
         }
     }
 }
@@ -76,6 +79,15 @@ pub struct Activity {
     pub cc: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// What an Accept produced (FEP-0837: the Agreement).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<Value>,
+    /// What an Offer answers (FEP-0837: the proposal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Value>,
+    /// A short human reason, as on a Reject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl Activity {
@@ -89,6 +101,9 @@ impl Activity {
             to: Vec::new(),
             cc: Vec::new(),
             published: None,
+            result: None,
+            in_reply_to: None,
+            summary: None,
         }
     }
 

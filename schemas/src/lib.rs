@@ -8,6 +8,7 @@ pub mod actors;
 pub mod collections;
 pub mod context;
 pub mod handle;
+pub mod market;
 pub mod nodeinfo;
 pub mod objects;
 pub mod webfinger;

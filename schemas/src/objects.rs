@@ -40,6 +40,25 @@ pub struct Note {
         deserialize_with = "one_or_many"
     )]
     pub cc: Vec<String>,
+    /// The conversation a private message belongs to (a bulk order enquiry's thread).
+    #[serde(rename = "context", default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Url>,
+    /// Marks a private bulk order enquiry (our term).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub enquiry: bool,
+    /// The catalogue item a consumer council recommends with this note (our term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommends: Option<Url>,
+}
+
+impl Note {
+    /// Addressed to everyone?
+    pub fn is_public(&self) -> bool {
+        self.to
+            .iter()
+            .chain(self.cc.iter())
+            .any(|a| a == crate::PUBLIC || a == "as:Public" || a == "Public")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -62,7 +62,7 @@ pub async fn backfill(data: &Data<AppState>, actor: &KnownActor) -> Result<usize
             continue;
         }
         match activity.kind.as_str() {
-            "Create" => match inbox::store_note(data, actor, &activity.object, true).await {
+            "Create" => match inbox::store_created(data, actor, &activity.object, true).await {
                 Ok(true) => stored += 1,
                 Ok(false) => {}
                 Err(e) => tracing::debug!(error = %e, "skipped an outbox item"),

@@ -221,6 +221,9 @@ pub fn note(post: &PostRow, author: &Url) -> Result<Note, AppError> {
         in_reply_to: post.in_reply_to.as_deref().and_then(|u| Url::parse(u).ok()),
         to: vec![PUBLIC.into()],
         cc: vec![join(author, "followers").to_string()],
+        conversation: None,
+        enquiry: false,
+        recommends: None,
     })
 }
 

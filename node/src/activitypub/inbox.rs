@@ -24,12 +24,13 @@ use coopnet_federation::{
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
+    market::ItemProposal,
     objects::Note,
 };
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, outgoing, KnownActor};
+use super::{backfill, convert, market, outgoing, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
@@ -194,16 +195,67 @@ async fn apply(
 ) -> Result<(), AppError> {
     match kind {
         ActivityKind::Follow => receive_follow(data, activity, actor).await,
-        ActivityKind::Accept => answer_follow(data, activity, actor, FollowState::Accepted).await,
-        ActivityKind::Reject => answer_follow(data, activity, actor, FollowState::Rejected).await,
+        ActivityKind::Accept => {
+            if market::receive_offer_answer(data, activity, actor, true).await? {
+                return Ok(());
+            }
+            answer_follow(data, activity, actor, FollowState::Accepted).await
+        }
+        ActivityKind::Reject => {
+            if market::receive_offer_answer(data, activity, actor, false).await? {
+                return Ok(());
+            }
+            answer_follow(data, activity, actor, FollowState::Rejected).await
+        }
         ActivityKind::Undo => receive_undo(data, activity, actor).await,
-        ActivityKind::Create => store_note(data, actor, &activity.object, false)
+        ActivityKind::Create => store_created(data, actor, &activity.object, false)
             .await
             .map(|_| ()),
         ActivityKind::Update => receive_update(data, activity, actor).await,
         ActivityKind::Delete => receive_delete(data, activity, actor).await,
         ActivityKind::Announce => store_share(data, actor, activity).await,
+        ActivityKind::Offer => market::receive_offer(data, activity, actor).await,
     }
+}
+
+/// What a Create brings: a catalogue item, a private enquiry, a council's recommendation, or an
+/// announcement. An object sent by id is fetched from its origin. Returns whether it was stored.
+pub async fn store_created(
+    data: &Data<AppState>,
+    author: &KnownActor,
+    object: &Value,
+    from_backfill: bool,
+) -> Result<bool, AppError> {
+    let object = match object {
+        Value::String(id) => {
+            let id = Url::parse(id).map_err(|_| AppError::bad("unreadable object id"))?;
+            if !same_origin(&id, &author.id) {
+                return Err(AppError::bad(
+                    "the object is on another origin than its actor",
+                ));
+            }
+            fetch_object_http::<_, Value>(&id, data).await?.object
+        }
+        other => other.clone(),
+    };
+    if ItemProposal::is_proposal(&object) {
+        return market::store_item(data, author, &object, from_backfill).await;
+    }
+    if object.get("enquiry").and_then(Value::as_bool) == Some(true) {
+        let note: Note = serde_json::from_value(object)
+            .map_err(|e| AppError::bad(format!("unreadable enquiry: {e}")))?;
+        if note.attributed_to != author.id || !same_origin(&note.id, &author.id) {
+            return Err(AppError::bad("the enquiry is not its sender's"));
+        }
+        market::store_enquiry(data, author, &note).await?;
+        return Ok(true);
+    }
+    if object.get("recommends").is_some() {
+        if let Ok(note) = serde_json::from_value::<Note>(object.clone()) {
+            market::store_recommendation(data, author, &note).await?;
+        }
+    }
+    store_note(data, author, &object, from_backfill).await
 }
 
 fn object_id(activity: &Activity) -> Result<Url, AppError> {
@@ -319,20 +371,13 @@ pub async fn store_note(
     object: &Value,
     from_backfill: bool,
 ) -> Result<bool, AppError> {
-    let note: Note = match object {
-        Value::String(id) => {
-            let id = Url::parse(id).map_err(|_| AppError::bad("unreadable object id"))?;
-            if !same_origin(&id, &author.id) {
-                return Err(AppError::bad(
-                    "the object is on another origin than its actor",
-                ));
-            }
-            fetch_object_http::<_, Note>(&id, data).await?.object
-        }
-        other => serde_json::from_value(other.clone())
-            .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?,
-    };
+    let note: Note = serde_json::from_value(object.clone())
+        .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?;
     if !matches!(note.kind.as_str(), "Note" | "Article" | "Page") {
+        return Ok(false);
+    }
+    // Only public posts reach the portal; private messages have their own places (enquiries).
+    if !note.is_public() {
         return Ok(false);
     }
     if !same_origin(&note.id, &author.id) {
@@ -399,6 +444,14 @@ async fn receive_update(
     activity: &Activity,
     actor: &KnownActor,
 ) -> Result<(), AppError> {
+    if ItemProposal::is_proposal(&activity.object) {
+        return market::store_item(data, actor, &activity.object, false)
+            .await
+            .map(|_| ());
+    }
+    if market::is_agreement(&activity.object) {
+        return market::receive_order_update(data, activity, actor).await;
+    }
     let object_type = activity.object_type().unwrap_or_default();
     if ActorType::parse(object_type).is_some() {
         let doc: ActorDoc = serde_json::from_value(activity.object.clone())
@@ -454,6 +507,9 @@ async fn receive_delete(
         data.db
             .mark_posts_of_author_deleted(actor.id.as_str(), now)
             .await?;
+        return Ok(());
+    }
+    if market::receive_item_delete(data, actor, &target).await? {
         return Ok(());
     }
     match data.db.post(target.as_str()).await? {

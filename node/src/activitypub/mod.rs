@@ -9,6 +9,7 @@ pub mod backfill;
 pub mod convert;
 pub mod delivery;
 pub mod inbox;
+pub mod market;
 pub mod outgoing;
 pub mod routes;
 

@@ -8,8 +8,11 @@
 
 pub mod actors;
 pub mod deliveries;
+pub mod enquiries;
 pub mod follows;
 pub mod inbox;
+pub mod items;
+pub mod orders;
 pub mod outbox;
 pub mod posts;
 pub mod transfer;

@@ -41,13 +41,22 @@ pub async fn copy_sqlite_to_postgres(
     if existing > 0 {
         return Err(TransferError::TargetNotEmpty);
     }
-    // Parents before children, as the foreign keys want: creation order is that order.
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name NOT LIKE '_sqlx_%' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid",
+    // Parents before children, as the foreign keys want: creation order is that order. Full-text
+    // indexes (virtual tables and their shadow tables) are rebuilt by PostgreSQL itself.
+    let virtual_tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'",
     )
     .fetch_all(source.read())
     .await?;
+    let tables: Vec<String> = sqlx::query_scalar::<_, String>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE '_sqlx_%' ORDER BY rowid",
+    )
+    .fetch_all(source.read())
+    .await?
+    .into_iter()
+    .filter(|t| !virtual_tables.iter().any(|v| t.starts_with(v.as_str())))
+    .collect();
 
     let mut tx = target.write().begin().await?;
     let mut copied = Vec::new();
@@ -92,7 +101,13 @@ pub async fn copy_sqlite_to_postgres(
         copied.push((table.clone(), rows.len() as u64));
     }
     // Identity columns continue after the copied ids.
-    for (table, column) in [("users", "id"), ("outbox", "seq"), ("deliveries", "id")] {
+    let identities: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND is_identity = 'YES'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (table, column) in identities {
         sqlx::query(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), \
              COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
