@@ -575,3 +575,114 @@ mod tests {
         assert!(ProductType::parse("food bread").is_err());
     }
 }
+
+/// Puts an item in a member's basket at the price it has now.
+pub async fn add_to_basket(
+    state: &AppState,
+    user: &crate::store::users::UserRow,
+    item_id: &str,
+    quantity: Quantity,
+) -> Result<(), AppError> {
+    let item = state
+        .db
+        .item(item_id)
+        .await?
+        .filter(ItemRow::is_active)
+        .ok_or_else(|| AppError::bad("that item is not for sale"))?;
+    if quantity.get() > item.stock.max(0) && item.is_local == 1 {
+        return Err(AppError::bad(format!(
+            "only {} {} of {} are in stock",
+            item.stock, item.unit, item.name
+        )));
+    }
+    state
+        .db
+        .add_to_basket(user.id, &item.id, quantity.get(), item.price_minor, &item.currency, now_ms())
+        .await?;
+    Ok(())
+}
+
+/// Orders everything in a member's basket, one order per workplace, as the member or on behalf
+/// of a consumer council they may act for. Every line is checked before any order is placed:
+/// an item gone, retired or repriced since it was put in the basket stops the checkout.
+pub async fn checkout(
+    state: &AppState,
+    user: &crate::store::users::UserRow,
+    council: Option<&KnownActor>,
+) -> Result<Vec<crate::store::orders::OrderRow>, AppError> {
+    use crate::store::orders::NewLine;
+
+    let basket = state.db.basket(user.id).await?;
+    if basket.is_empty() {
+        return Err(AppError::bad("the basket is empty"));
+    }
+    let buyer = match council {
+        Some(council) => {
+            if council.coop_kind.as_deref() != Some("consumer-council") {
+                return Err(AppError::bad("orders on behalf of a group are placed by consumer councils"));
+            }
+            if !crate::coops::may_act_for(&state.db, user, council.id.as_str()).await? {
+                return Err(AppError::Forbidden("you may not order for this council".into()));
+            }
+            council.clone()
+        }
+        None => {
+            let row = state
+                .db
+                .local_actor(&user.actor_id)
+                .await?
+                .ok_or_else(|| AppError::Internal("the member has no actor".into()))?;
+            crate::activitypub::convert::local_actor(&row, &state.settings)
+        }
+    };
+    // Group by workplace, checking every line first.
+    let mut groups: Vec<(String, String, Vec<NewLine>)> = Vec::new();
+    for line in &basket {
+        let item = state
+            .db
+            .item(&line.item_id)
+            .await?
+            .ok_or_else(|| AppError::bad("an item in the basket is no longer in the catalogue"))?;
+        if !item.is_active() {
+            return Err(AppError::bad(format!("{} is no longer sold; remove it from the basket", item.name)));
+        }
+        if item.price_minor != line.price_minor || item.currency != line.currency {
+            return Err(AppError::Conflict(format!(
+                "the price of {} changed from {} to {} {} since you added it; remove it and add it again",
+                item.name,
+                format_minor(line.price_minor),
+                format_minor(item.price_minor),
+                item.currency
+            )));
+        }
+        let new_line = NewLine {
+            item_id: item.id.clone(),
+            name: item.name.clone(),
+            unit: item.unit.clone(),
+            quantity: line.quantity,
+            unit_price_minor: item.price_minor,
+        };
+        match groups.iter_mut().find(|(owner, _, _)| *owner == item.owner_id) {
+            Some((_, currency, lines)) => {
+                if *currency != item.currency {
+                    return Err(AppError::bad("one workplace's items must share a currency"));
+                }
+                lines.push(new_line);
+            }
+            None => groups.push((item.owner_id.clone(), item.currency.clone(), vec![new_line])),
+        }
+    }
+    let mut orders = Vec::new();
+    for (owner, currency, lines) in groups {
+        let seller = crate::activitypub::stored_actor(state, &owner)
+            .await?
+            .ok_or_else(|| AppError::bad("an item's workplace is no longer known here"))?;
+        let ordered: Vec<String> = lines.iter().map(|l| l.item_id.clone()).collect();
+        let placed_by = council.map(|_| user.actor_id.as_str());
+        orders.push(market::place_order(state, &buyer, placed_by, &seller, &currency, lines).await?);
+        for item in ordered {
+            state.db.remove_from_basket(user.id, &item).await?;
+        }
+    }
+    Ok(orders)
+}

@@ -122,6 +122,18 @@ impl Actor for KnownActor {
     }
 }
 
+/// An actor we have stored (ours, or a peer's as last fetched), without going to the network.
+pub async fn stored_actor(state: &AppState, id: &str) -> Result<Option<KnownActor>, AppError> {
+    if let Some(row) = state.db.local_actor(id).await? {
+        return Ok(Some(convert::local_actor(&row, &state.settings)));
+    }
+    Ok(state
+        .db
+        .remote_actor(id)
+        .await?
+        .and_then(|row| convert::remote_actor(&row)))
+}
+
 /// Finds an actor by id: ours from the database, a peer's from the database or over HTTP.
 pub async fn actor(id: &Url, data: &Data<AppState>) -> Result<KnownActor, AppError> {
     ObjectId::<KnownActor>::from(id.clone())
