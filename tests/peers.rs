@@ -30,6 +30,7 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
         .arg("--out")
         .arg(&out)
         .args(["--timeout", "90"])
+        .args(["--reply-to-containing", "Fresh"])
         .spawn()
         .expect("start the Python peer");
 
@@ -39,6 +40,35 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
     .await;
     assert_eq!(read_result(&out)["follow_status"], 202);
     assert_eq!(a.followers_total("bakery").await, 1);
+
+    // A catalogue item reaches the peer as a Note it can show, with price, stock, region, image
+    // and a link back.
+    let bakery = a.coop("bakery").await;
+    let item = coopnode::catalogue::create_item(
+        a.state(),
+        &bakery,
+        &coopnode::catalogue::ItemFields {
+            name: "Seeded rye loaf".into(),
+            description: "Baked with **local** rye.".into(),
+            unit: "loaf".into(),
+            price: "3.20".into(),
+            currency: "EUR".into(),
+            stock: "24".into(),
+            product_type: "food/bread".into(),
+            image_url: "https://images.example/rye.jpg".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    wait_until("the peer receives the item", || async {
+        read_result(&out)["received"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|a| a["object_id"] == item.id.as_str()))
+    })
+    .await;
 
     let post = a.post("bakery", "Fresh **rye** from the co-op").await;
     let start = Instant::now();
@@ -60,7 +90,7 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
         .as_array()
         .expect("received")
         .iter()
-        .find(|r| r["type"] == "Create")
+        .find(|r| r["type"] == "Create" && r["object_id"] == post.as_str())
         .cloned()
         .expect("the peer received the Create");
     assert_eq!(create["signature_ok"], true);
@@ -69,6 +99,32 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
         .as_str()
         .unwrap_or("")
         .contains("<strong>rye</strong>"));
+
+    let item_post = result["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["object_id"] == item.id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        item_post["object_type"], "Note",
+        "Mastodon shows Notes in full"
+    );
+    assert_eq!(item_post["signature_ok"], true);
+    let content = item_post["content"].as_str().unwrap_or("");
+    for shown in [
+        "Seeded rye loaf",
+        "3.20 EUR per loaf",
+        "In stock: 24 loaf",
+        "Region: Testshire",
+        item.id.as_str(),
+    ] {
+        assert!(
+            content.contains(shown),
+            "the item post shows {shown:?}: {content}"
+        );
+    }
 
     // What we accepted from the peer: its reply shows under the post, its Undo ended the follow.
     assert_eq!(result["reply_status"], 202);

@@ -597,7 +597,14 @@ pub async fn add_to_basket(
     }
     state
         .db
-        .add_to_basket(user.id, &item.id, quantity.get(), item.price_minor, &item.currency, now_ms())
+        .add_to_basket(
+            user.id,
+            &item.id,
+            quantity.get(),
+            item.price_minor,
+            &item.currency,
+            now_ms(),
+        )
         .await?;
     Ok(())
 }
@@ -619,10 +626,14 @@ pub async fn checkout(
     let buyer = match council {
         Some(council) => {
             if council.coop_kind.as_deref() != Some("consumer-council") {
-                return Err(AppError::bad("orders on behalf of a group are placed by consumer councils"));
+                return Err(AppError::bad(
+                    "orders on behalf of a group are placed by consumer councils",
+                ));
             }
             if !crate::coops::may_act_for(&state.db, user, council.id.as_str()).await? {
-                return Err(AppError::Forbidden("you may not order for this council".into()));
+                return Err(AppError::Forbidden(
+                    "you may not order for this council".into(),
+                ));
             }
             council.clone()
         }
@@ -638,13 +649,15 @@ pub async fn checkout(
     // Group by workplace, checking every line first.
     let mut groups: Vec<(String, String, Vec<NewLine>)> = Vec::new();
     for line in &basket {
-        let item = state
-            .db
-            .item(&line.item_id)
-            .await?
-            .ok_or_else(|| AppError::bad("an item in the basket is no longer in the catalogue"))?;
+        let item =
+            state.db.item(&line.item_id).await?.ok_or_else(|| {
+                AppError::bad("an item in the basket is no longer in the catalogue")
+            })?;
         if !item.is_active() {
-            return Err(AppError::bad(format!("{} is no longer sold; remove it from the basket", item.name)));
+            return Err(AppError::bad(format!(
+                "{} is no longer sold; remove it from the basket",
+                item.name
+            )));
         }
         if item.price_minor != line.price_minor || item.currency != line.currency {
             return Err(AppError::Conflict(format!(
@@ -662,7 +675,10 @@ pub async fn checkout(
             quantity: line.quantity,
             unit_price_minor: item.price_minor,
         };
-        match groups.iter_mut().find(|(owner, _, _)| *owner == item.owner_id) {
+        match groups
+            .iter_mut()
+            .find(|(owner, _, _)| *owner == item.owner_id)
+        {
             Some((_, currency, lines)) => {
                 if *currency != item.currency {
                     return Err(AppError::bad("one workplace's items must share a currency"));
@@ -679,7 +695,8 @@ pub async fn checkout(
             .ok_or_else(|| AppError::bad("an item's workplace is no longer known here"))?;
         let ordered: Vec<String> = lines.iter().map(|l| l.item_id.clone()).collect();
         let placed_by = council.map(|_| user.actor_id.as_str());
-        orders.push(market::place_order(state, &buyer, placed_by, &seller, &currency, lines).await?);
+        orders
+            .push(market::place_order(state, &buyer, placed_by, &seller, &currency, lines).await?);
         for item in ordered {
             state.db.remove_from_basket(user.id, &item).await?;
         }

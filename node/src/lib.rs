@@ -1,3 +1,4 @@
+#![recursion_limit = "512"]
 //! A Coopnet node: the `coopnode` binary's library, also used by the end-to-end tests.
 //!
 //! Storage (`store`), the ActivityPub side (`activitypub`), the portal (`portal`), the JSON API

@@ -110,6 +110,7 @@ class Peer:
         self.keys = {}  # key id -> CryptographicIdentifier
         self.check_signature = build_validate_http_signature_raw(self.public_key_for)
         self.session = None
+        self.reply_to_containing = None
         self.out_path = out_path
         self.coop = None
         self.follow = None
@@ -429,7 +430,12 @@ class Peer:
                 except PeerError as problem:
                     self.error(f"could not fetch the object of {activity.get('id')}: {problem}")
                     return
-            if isinstance(note, dict) and note.get("type") == "Note":
+            wanted = self.reply_to_containing
+            if (
+                isinstance(note, dict)
+                and note.get("type") == "Note"
+                and (wanted is None or wanted in str(note.get("content", "")))
+            ):
                 self.note = note
                 self.result["note_id"] = note.get("id")
                 self.note_arrived.set()
@@ -509,6 +515,7 @@ async def start_server(peer, sock):
 async def run_peer(args):
     sock = listening_socket(args.listen_port)
     peer = Peer(f"http://localhost:{sock.getsockname()[1]}", args.out)
+    peer.reply_to_containing = args.reply_to_containing
     peer.save()
     runner = await start_server(peer, sock)
     log.info("serving %s", peer.actor_id)
@@ -584,6 +591,11 @@ def parse_arguments(argv):
     parser.add_argument("--listen-port", type=int, default=0, help="port for the peer's own server")
     parser.add_argument("--out", help="JSON result file, rewritten on each change")
     parser.add_argument("--timeout", type=float, default=60, help="seconds for the whole flow")
+    parser.add_argument(
+        "--reply-to-containing",
+        default=None,
+        help="reply only to a Create(Note) whose content contains this text (others are recorded)",
+    )
     parser.add_argument("--linger", type=float, default=1.0, help="seconds to keep serving after the flow")
     parser.add_argument("--selftest", action="store_true", help="sign and verify against itself, then exit")
     args = parser.parse_args(argv)

@@ -31,7 +31,123 @@ fn handle_param() -> Value {
             "description": "A local co-op's handle, such as `bakery`." })
 }
 
+/// The catalogue, basket, order, enquiry and recommendation routes.
+fn market_paths() -> Value {
+    let item = json!({ "$ref": "#/components/schemas/Item" });
+    let order = json!({ "$ref": "#/components/schemas/Order" });
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let list = |schema: &Value| json!({ "type": "array", "items": schema });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let bearer = json!([{ "bearer": [] }]);
+    let item_id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The last part of the item's id." });
+    json!({
+        "/api/v1/catalogue": { "get": {
+            "summary": "The network catalogue: local items and those of followed workplaces",
+            "parameters": [
+                { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Words to find (full text)." },
+                { "name": "type", "in": "query", "schema": { "type": "string" }, "description": "A product type; its sub-types are included." },
+                { "name": "workplace", "in": "query", "schema": { "type": "string" }, "description": "A workplace's actor id." },
+                { "name": "region", "in": "query", "schema": { "type": "string" } },
+                { "name": "in_stock", "in": "query", "schema": { "type": "boolean" } },
+                { "name": "sort", "in": "query", "schema": { "type": "string", "enum": ["newest", "price", "price-desc", "name"] } },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+            ],
+            "responses": with_errors(json!({ "200": ok("Twenty items a page.", list(&item)) }))
+        } },
+        "/api/v1/catalogue/item": { "get": {
+            "summary": "One item, by its full id",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The item.", item.clone()) }))
+        } },
+        "/api/v1/coops/{handle}/items": {
+            "get": { "summary": "A local workplace's items on sale", "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The items.", list(&item)) })) },
+            "post": { "summary": "Enter a new item", "security": bearer, "parameters": [handle_param()],
+                      "requestBody": body(json!({ "$ref": "#/components/schemas/ItemFields" })),
+                      "responses": with_errors(json!({ "201": ok("Entered and sent to followers.", item.clone()) })) }
+        },
+        "/api/v1/coops/{handle}/items/{id}": { "put": {
+            "summary": "Change an item (price, stock, description...)", "security": bearer,
+            "parameters": [handle_param(), item_id.clone()],
+            "requestBody": body(json!({ "$ref": "#/components/schemas/ItemFields" })),
+            "responses": with_errors(json!({ "200": ok("Changed; followers receive an Update.", item.clone()), "409": { "$ref": "#/components/responses/Error" } }))
+        } },
+        "/api/v1/coops/{handle}/items/{id}/stock": { "post": {
+            "summary": "Set the stock after a count; the change is logged", "security": bearer,
+            "parameters": [handle_param(), item_id.clone()],
+            "requestBody": body(json!({ "type": "object", "required": ["stock"], "properties": { "stock": { "type": "integer", "minimum": 0 }, "reason": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": { "description": "Set." } }))
+        } },
+        "/api/v1/coops/{handle}/items/{id}/retire": { "post": {
+            "summary": "Take an item off sale for good", "security": bearer,
+            "parameters": [handle_param(), item_id],
+            "responses": with_errors(json!({ "204": { "description": "Retired; followers remove it." } }))
+        } },
+        "/api/v1/coops/{handle}/items.csv": {
+            "get": { "summary": "Export the catalogue as CSV", "security": bearer, "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": { "description": "CSV with a header row.", "content": { "text/csv": { "schema": { "type": "string" } } } } })) },
+            "post": { "summary": "Import items from CSV (the export's columns); one bad row refuses the file", "security": bearer, "parameters": [handle_param()],
+                      "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
+                      "responses": with_errors(json!({ "201": ok("Imported.", json!({ "type": "object", "properties": { "imported": { "type": "integer" } } })) })) }
+        },
+        "/api/v1/basket": {
+            "get": { "summary": "The basket", "security": bearer,
+                     "responses": with_errors(json!({ "200": ok("Lines at the price seen when added.", json!({ "type": "array", "items": { "type": "object" } })) })) },
+            "post": { "summary": "Add an item to the basket", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["item_id", "quantity"], "properties": { "item_id": { "type": "string" }, "quantity": { "type": "integer", "minimum": 1 } } })),
+                      "responses": with_errors(json!({ "204": { "description": "Added." } })) },
+            "delete": { "summary": "Remove an item from the basket", "security": bearer,
+                        "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string" } }],
+                        "responses": with_errors(json!({ "204": { "description": "Removed." } })) }
+        },
+        "/api/v1/checkout": { "post": {
+            "summary": "Order the basket: one order per workplace, as yourself or for a council",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "properties": { "council": { "type": "string", "description": "A local consumer council's handle." } } })),
+            "responses": with_errors(json!({ "201": ok("The orders placed.", list(&order)), "409": { "$ref": "#/components/responses/Error" } }))
+        } },
+        "/api/v1/orders": { "get": {
+            "summary": "Your orders, and those of the councils you act for", "security": bearer,
+            "responses": with_errors(json!({ "200": ok("Newest first.", list(&order)) }))
+        } },
+        "/api/v1/orders/state": { "post": {
+            "summary": "Move an order: dispatched, fulfilled or cancelled (with a reason)", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["id", "state"], "properties": { "id": { "type": "string" }, "state": { "type": "string", "enum": ["dispatched", "fulfilled", "cancelled"] }, "reason": { "type": "string" } } })),
+            "responses": with_errors(json!({ "200": ok("The order now.", order.clone()), "409": { "$ref": "#/components/responses/Error" } }))
+        } },
+        "/api/v1/coops/{handle}/orders": { "get": {
+            "summary": "A workplace's incoming orders, or a council's purchases", "security": bearer,
+            "parameters": [handle_param()],
+            "responses": with_errors(json!({ "200": ok("Newest first.", list(&order)) }))
+        } },
+        "/api/v1/coops/{handle}/enquiries": {
+            "get": { "summary": "The co-op's bulk order enquiry threads", "security": bearer, "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("Messages, thread by thread.", json!({ "type": "array", "items": { "type": "object" } })) })) },
+            "post": { "summary": "Send an enquiry, or reply in a thread (privately, to the other party only)", "security": bearer, "parameters": [handle_param()],
+                      "requestBody": body(json!({ "type": "object", "required": ["to", "text"], "properties": { "to": { "type": "string" }, "text": { "type": "string" }, "thread": { "type": "string" } } })),
+                      "responses": with_errors(json!({ "201": ok("Sent.", json!({ "type": "object", "properties": { "thread": { "type": "string" } } })) })) }
+        },
+        "/api/v1/coops/{handle}/recommendations": { "post": {
+            "summary": "A consumer council recommends an item to its members", "security": bearer,
+            "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["item_id"], "properties": { "item_id": { "type": "string" }, "comment": { "type": "string" } } })),
+            "responses": with_errors(json!({ "201": { "description": "Recommended; the council's followers and the workplace hear of it." }, "409": { "$ref": "#/components/responses/Error" } }))
+        } }
+    })
+}
+
 pub fn spec() -> Value {
+    let mut doc = spec_core();
+    if let (Some(paths), Some(market)) = (doc["paths"].as_object_mut(), market_paths().as_object())
+    {
+        for (k, v) in market {
+            paths.insert(k.clone(), v.clone());
+        }
+    }
+    doc
+}
+
+fn spec_core() -> Value {
     let json_of = |schema: &str| json!({ "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
     let json_list = |schema: &str| json!({ "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": format!("#/components/schemas/{schema}") } } } } });
     json!({
@@ -112,6 +228,62 @@ pub fn spec() -> Value {
                 "FollowRequest": {
                     "type": "object", "required": ["target"],
                     "properties": { "target": { "type": "string", "description": "A handle, `@name@host[:port]`." } }
+                },
+                "Item": {
+                    "type": "object",
+                    "required": ["id", "name", "unit", "price", "price_minor", "currency", "stock", "product_type", "workplace_id", "local"],
+                    "properties": {
+                        "id": { "type": "string", "format": "uri" },
+                        "name": { "type": "string" },
+                        "description_html": { "type": "string" },
+                        "unit": { "type": "string" },
+                        "price": { "type": "string", "examples": ["3.20"] },
+                        "price_minor": { "type": "integer", "description": "The price in the currency's smallest unit." },
+                        "currency": { "type": "string", "examples": ["EUR"] },
+                        "stock": { "type": "integer", "minimum": 0 },
+                        "low_stock": { "type": "boolean" },
+                        "product_type": { "type": "string", "examples": ["food/bread"] },
+                        "how_made": { "type": "string" },
+                        "image_url": { "type": ["string", "null"] },
+                        "region": { "type": ["string", "null"] },
+                        "workplace_id": { "type": "string" },
+                        "workplace_name": { "type": ["string", "null"] },
+                        "local": { "type": "boolean" }
+                    }
+                },
+                "ItemFields": {
+                    "type": "object",
+                    "required": ["name", "unit", "price", "currency", "stock", "product_type"],
+                    "properties": {
+                        "name": { "type": "string", "maxLength": 200 },
+                        "description": { "type": "string", "description": "Markdown." },
+                        "unit": { "type": "string", "examples": ["loaf", "kg", "hour"] },
+                        "price": { "type": "string", "examples": ["3.20"] },
+                        "currency": { "type": "string", "examples": ["EUR"] },
+                        "stock": { "type": "string", "examples": ["40"] },
+                        "low_stock_at": { "type": "string" },
+                        "product_type": { "type": "string", "examples": ["food/bread"] },
+                        "how_made": { "type": "string" },
+                        "image_url": { "type": "string" }
+                    }
+                },
+                "Order": {
+                    "type": "object",
+                    "required": ["id", "buyer_id", "seller_id", "state", "total", "currency", "lines"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "buyer_id": { "type": "string" },
+                        "seller_id": { "type": "string" },
+                        "state": { "type": "string", "enum": ["requested", "accepted", "rejected", "dispatched", "fulfilled", "cancelled"] },
+                        "reason": { "type": ["string", "null"] },
+                        "total": { "type": "string" },
+                        "currency": { "type": "string" },
+                        "created": { "type": "string", "format": "date-time" },
+                        "lines": { "type": "array", "items": { "type": "object", "properties": {
+                            "item_id": { "type": "string" }, "name": { "type": "string" },
+                            "quantity": { "type": "integer" }, "unit": { "type": "string" }, "unit_price": { "type": "string" }
+                        } } }
+                    }
                 },
                 "ShareRequest": {
                     "type": "object", "required": ["post_id"],
