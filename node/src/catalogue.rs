@@ -543,39 +543,6 @@ pub async fn import_csv(
     Ok(drafts.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prices_are_read_exactly() {
-        assert_eq!(Price::parse("12.50", "eur").unwrap().minor, 1250);
-        assert_eq!(Price::parse("12,5", "EUR").unwrap().minor, 1250);
-        assert_eq!(Price::parse("3", "GBP").unwrap().minor, 300);
-        assert_eq!(Price::parse(".99", "GBP").unwrap().minor, 99);
-        assert_eq!(Price::parse("0.07", "GBP").unwrap().to_string(), "0.07 GBP");
-        for bad in ["-1", "1.234", "abc", "", "1e5", "99999999999999999999"] {
-            assert!(Price::parse(bad, "EUR").is_err(), "{bad}");
-        }
-        assert!(Price::parse("1", "EURO").is_err());
-    }
-
-    #[test]
-    fn quantities_and_types_are_checked() {
-        assert!(Quantity::new(0).is_err());
-        assert!(Quantity::new(-3).is_err());
-        assert_eq!(Quantity::parse(" 7 ").unwrap().get(), 7);
-        assert!(parse_stock("-1").is_err());
-        assert_eq!(
-            ProductType::parse("Food/Bread/").unwrap().as_str(),
-            "food/bread"
-        );
-        assert!(ProductType::parse("food//bread").is_err());
-        assert!(ProductType::parse("a/b/c/d/e").is_err());
-        assert!(ProductType::parse("food bread").is_err());
-    }
-}
-
 /// Puts an item in a member's basket at the price it has now.
 pub async fn add_to_basket(
     state: &AppState,
@@ -702,4 +669,37 @@ pub async fn checkout(
         }
     }
     Ok(orders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_are_read_exactly() {
+        assert_eq!(Price::parse("12.50", "eur").unwrap().minor, 1250);
+        assert_eq!(Price::parse("12,5", "EUR").unwrap().minor, 1250);
+        assert_eq!(Price::parse("3", "GBP").unwrap().minor, 300);
+        assert_eq!(Price::parse(".99", "GBP").unwrap().minor, 99);
+        assert_eq!(Price::parse("0.07", "GBP").unwrap().to_string(), "0.07 GBP");
+        for bad in ["-1", "1.234", "abc", "", "1e5", "99999999999999999999"] {
+            assert!(Price::parse(bad, "EUR").is_err(), "{bad}");
+        }
+        assert!(Price::parse("1", "EURO").is_err());
+    }
+
+    #[test]
+    fn quantities_and_types_are_checked() {
+        assert!(Quantity::new(0).is_err());
+        assert!(Quantity::new(-3).is_err());
+        assert_eq!(Quantity::parse(" 7 ").unwrap().get(), 7);
+        assert!(parse_stock("-1").is_err());
+        assert_eq!(
+            ProductType::parse("Food/Bread/").unwrap().as_str(),
+            "food/bread"
+        );
+        assert!(ProductType::parse("food//bread").is_err());
+        assert!(ProductType::parse("a/b/c/d/e").is_err());
+        assert!(ProductType::parse("food bread").is_err());
+    }
 }
