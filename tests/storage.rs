@@ -151,6 +151,7 @@ async fn concurrent_claims_never_hand_out_a_delivery_twice() {
         published_at: 1_000,
         inboxes: &inboxes,
         post: None,
+        order: None,
     })
     .await
     .unwrap();
@@ -198,6 +199,7 @@ async fn a_lapsed_lease_is_claimed_again_and_retries_wait_their_turn() {
         published_at: 1_000,
         inboxes: &inboxes,
         post: None,
+        order: None,
     })
     .await
     .unwrap();

@@ -368,13 +368,36 @@ pub async fn place_order(
         lines,
         now,
     };
-    state
-        .db
-        .record_order(&order, OrderState::Requested.as_str())
-        .await?;
-    let row = state.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
-    let lines = state.db.order_lines(&row.id).await?;
-    let agreement = agreement(&row, &lines)?;
+    // The agreement as it will be stored, built before anything is written: the order and its
+    // Offer are stored and queued in one transaction.
+    let row = OrderRow {
+        id: order.id.clone(),
+        offer_id: order.offer_id.clone(),
+        buyer_id: order.buyer_id.clone(),
+        placed_by: order.placed_by.clone(),
+        seller_id: order.seller_id.clone(),
+        state: OrderState::Requested.as_str().into(),
+        total_minor: order.total(),
+        currency: order.currency.clone(),
+        reason: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let line_rows: Vec<OrderLineRow> = order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| OrderLineRow {
+            order_id: order.id.clone(),
+            line_no: i as i64 + 1,
+            item_id: l.item_id.clone(),
+            name: l.name.clone(),
+            unit: l.unit.clone(),
+            quantity: l.quantity,
+            unit_price_minor: l.unit_price_minor,
+        })
+        .collect();
+    let agreement = agreement(&row, &line_rows)?;
     let mut offer = Activity::new(
         ActivityKind::Offer,
         offer_id,
@@ -385,17 +408,21 @@ pub async fn place_order(
     .published(rfc3339(now));
     offer.context = market::market_context();
     offer.in_reply_to = Some(Value::Array(
-        lines
+        line_rows
             .iter()
             .map(|l| Value::String(l.item_id.clone()))
             .collect(),
     ));
-    outgoing::queue(
+    outgoing::queue_alongside(
         state,
         &offer,
         vec![seller.inbox.clone()],
         false,
         Some(&row.id),
+        outgoing::Alongside {
+            post: None,
+            order: Some(&order),
+        },
     )
     .await?;
     Ok(row)
@@ -407,18 +434,18 @@ pub async fn receive_offer(
     offer: &Activity,
     buyer: &KnownActor,
 ) -> Result<(), AppError> {
-    let agreement: Agreement = serde_json::from_value(offer.object.clone())
+    let offered: Agreement = serde_json::from_value(offer.object.clone())
         .map_err(|e| AppError::bad(format!("the Offer holds no readable Agreement: {e}")))?;
     // The buyer's node names the order, and only for its own actors.
-    if !same_origin(&agreement.id, &buyer.id) {
+    if !same_origin(&offered.id, &buyer.id) {
         return Err(AppError::bad("the order's id is not on the buyer's node"));
     }
-    if agreement.receiver.as_ref() != Some(&buyer.id) {
+    if offered.receiver.as_ref() != Some(&buyer.id) {
         return Err(AppError::Forbidden(
             "an order may be placed only by its receiver".into(),
         ));
     }
-    let seller_id = agreement
+    let seller_id = offered
         .provider
         .clone()
         .ok_or_else(|| AppError::bad("the order names no workplace"))?;
@@ -429,7 +456,7 @@ pub async fn receive_offer(
         .filter(|r| r.coop_kind.as_deref() == Some("workplace"))
         .ok_or_else(|| AppError::bad("the order's workplace is not on this node"))?;
     let seller = convert::local_actor(&seller_row, &data.settings);
-    let total = agreement
+    let total = offered
         .reciprocal
         .as_ref()
         .ok_or_else(|| AppError::bad("the order has no payment commitment"))?;
@@ -438,11 +465,11 @@ pub async fn receive_offer(
         &total.resource_quantity.has_numerical_value,
         currency.as_str(),
     )?;
-    if agreement.commitments.is_empty() || agreement.commitments.len() > 100 {
+    if offered.commitments.is_empty() || offered.commitments.len() > 100 {
         return Err(AppError::bad("an order has between 1 and 100 lines"));
     }
     let mut lines = Vec::new();
-    for c in &agreement.commitments {
+    for c in &offered.commitments {
         let mut item_id = c.satisfies.clone();
         item_id.set_fragment(None);
         let quantity = catalogue::Quantity::parse(&c.resource_quantity.has_numerical_value)?;
@@ -468,7 +495,7 @@ pub async fn receive_offer(
         });
     }
     let order = NewOrder {
-        id: agreement.id.to_string(),
+        id: offered.id.to_string(),
         offer_id: offer.id.to_string(),
         buyer_id: buyer.id.to_string(),
         placed_by: None,
@@ -493,7 +520,7 @@ pub async fn receive_offer(
                 seller.id.clone(),
                 Value::String(offer.id.to_string()),
             );
-            a.result = Some(serde_json::to_value(agreement_for_wire(&row, &lines)?)?);
+            a.result = Some(serde_json::to_value(agreement(&row, &lines)?)?);
             a
         }
         Acceptance::Rejected(reason) => {
@@ -506,7 +533,35 @@ pub async fn receive_offer(
             a.summary = Some(reason.clone());
             a
         }
-        Acceptance::AlreadyKnown(_) => return Ok(()),
+        // Seen before (a retry after a crash, or a copy): answer again from what was decided, so
+        // the buyer is never left waiting.
+        Acceptance::AlreadyKnown(_) => {
+            let row = data.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
+            if row.buyer_id != buyer.id.as_str() || row.seller_id != seller.id.as_str() {
+                return Err(AppError::Conflict("that order id is taken".into()));
+            }
+            let offer_ref = Value::String(row.offer_id.clone());
+            if row.state == OrderState::Rejected.as_str() {
+                let mut a = Activity::new(
+                    ActivityKind::Reject,
+                    new_id(data, "activities"),
+                    seller.id.clone(),
+                    offer_ref,
+                );
+                a.summary = row.reason.clone();
+                a
+            } else {
+                let lines = data.db.order_lines(&row.id).await?;
+                let mut a = Activity::new(
+                    ActivityKind::Accept,
+                    new_id(data, "activities"),
+                    seller.id.clone(),
+                    offer_ref,
+                );
+                a.result = Some(serde_json::to_value(agreement(&row, &lines)?)?);
+                a
+            }
+        }
     };
     answer = answer.to(vec![buyer.id.to_string()]);
     answer.context = market::market_context();
@@ -518,10 +573,6 @@ pub async fn receive_offer(
         Some(order.id.as_str()),
     )
     .await
-}
-
-fn agreement_for_wire(order: &OrderRow, lines: &[OrderLineRow]) -> Result<Agreement, AppError> {
-    agreement(order, lines)
 }
 
 /// The seller's Accept or Reject of one of our Offers.

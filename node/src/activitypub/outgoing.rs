@@ -38,10 +38,26 @@ pub async fn queue(
     is_public: bool,
     object_id: Option<&str>,
 ) -> Result<(), AppError> {
-    queue_with_post(state, activity, inboxes, is_public, object_id, None).await
+    queue_alongside(
+        state,
+        activity,
+        inboxes,
+        is_public,
+        object_id,
+        Alongside::default(),
+    )
+    .await
 }
 
-/// Stores an activity with the post it creates, changes or deletes, and queues it, all at once.
+/// What is written in the same transaction as an activity.
+#[derive(Default, Clone, Copy)]
+pub struct Alongside<'a> {
+    /// The post the activity creates, changes or deletes.
+    pub post: Option<&'a PostRow>,
+    /// The order the activity offers.
+    pub order: Option<&'a crate::store::orders::NewOrder>,
+}
+
 async fn queue_with_post(
     state: &AppState,
     activity: &Activity,
@@ -49,6 +65,19 @@ async fn queue_with_post(
     is_public: bool,
     object_id: Option<&str>,
     post: Option<&PostRow>,
+) -> Result<(), AppError> {
+    let alongside = Alongside { post, order: None };
+    queue_alongside(state, activity, inboxes, is_public, object_id, alongside).await
+}
+
+/// Stores an activity with what it concerns, and queues it, all at once.
+pub async fn queue_alongside(
+    state: &AppState,
+    activity: &Activity,
+    inboxes: Vec<Url>,
+    is_public: bool,
+    object_id: Option<&str>,
+    alongside: Alongside<'_>,
 ) -> Result<(), AppError> {
     let mut pairs: Vec<(String, String)> = Vec::new();
     for inbox in inboxes {
@@ -75,7 +104,8 @@ async fn queue_with_post(
             is_public,
             published_at: now_ms(),
             inboxes: &pairs,
-            post,
+            post: alongside.post,
+            order: alongside.order,
         })
         .await?;
     state.wake_deliveries();

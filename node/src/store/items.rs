@@ -195,6 +195,42 @@ impl Db {
         Ok(())
     }
 
+    /// Stores many items in one transaction (imports and benchmarks).
+    pub async fn insert_items(&self, items: &[ItemRow]) -> Result<(), StoreError> {
+        let mut tx = self.write().begin().await?;
+        for item in items {
+            sqlx::query(
+                "INSERT INTO items (id, owner_id, is_local, name, description_md, \
+                 description_html, unit, price_minor, currency, stock, low_stock_at, product_type, \
+                 how_made, image_url, region, state, published_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&item.id)
+            .bind(&item.owner_id)
+            .bind(item.is_local)
+            .bind(&item.name)
+            .bind(&item.description_md)
+            .bind(&item.description_html)
+            .bind(&item.unit)
+            .bind(item.price_minor)
+            .bind(&item.currency)
+            .bind(item.stock)
+            .bind(item.low_stock_at)
+            .bind(&item.product_type)
+            .bind(&item.how_made)
+            .bind(&item.image_url)
+            .bind(&item.region)
+            .bind(&item.state)
+            .bind(item.published_at)
+            .bind(item.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn item(&self, id: &str) -> Result<Option<ItemRow>, StoreError> {
         let sql = format!("SELECT {ITEM_COLUMNS} FROM items WHERE id = $1");
         Ok(sqlx::query_as(&sql)

@@ -397,7 +397,7 @@ impl Db {
 }
 
 /// Inserts an order with its lines and first event; false if its id is already taken.
-async fn insert_order(
+pub(super) async fn insert_order(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     order: &NewOrder,
     state: &str,

@@ -1,6 +1,10 @@
 //! The outbox: every activity a local actor published, with its deliveries queued alongside.
 
-use super::{posts::PostRow, Db, StoreError};
+use super::{
+    orders::{insert_order, NewOrder},
+    posts::PostRow,
+    Db, StoreError,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
@@ -27,6 +31,8 @@ pub struct NewActivity<'a> {
     pub inboxes: &'a [(String, String)],
     /// The post this activity creates, changes or deletes, written in the same transaction.
     pub post: Option<&'a PostRow>,
+    /// The order this activity offers, recorded as requested in the same transaction.
+    pub order: Option<&'a NewOrder>,
 }
 
 impl Db {
@@ -56,6 +62,9 @@ impl Db {
             .bind(p.deleted_at)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(order) = a.order {
+            insert_order(&mut tx, order, "requested", None).await?;
         }
         sqlx::query(
             "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
