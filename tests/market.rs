@@ -611,3 +611,126 @@ async fn a_thousand_concurrent_orders_for_a_hundred_units_accept_exactly_a_hundr
     b.shutdown().await;
     c.shutdown().await;
 }
+
+/// A council asks a workplace on another node about a large order; the thread stays between
+/// the two. The council recommends the workplace's bread, which both nodes show.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn enquiries_stay_private_and_recommendations_travel() {
+    let (a, b, ta, tb) = two_nodes().await;
+    let alice = Api {
+        node: &a,
+        token: ta,
+    };
+    let bo = Api {
+        node: &b,
+        token: tb,
+    };
+    let (_, item) = bo.post("/coops/bakery/items", bread("40")).await;
+    let item_id = item["id"].as_str().unwrap().to_string();
+    a.follow("council", &b.handle("bakery")).await;
+    wait_until("the item reaches A", || async {
+        alice.get(&format!("/catalogue/item?id={item_id}")).await.0 == 200
+    })
+    .await;
+
+    // The enquiry and its reply.
+    let (status, sent) = alice
+        .post(
+            "/coops/council/enquiries",
+            json!({ "to": b.handle("bakery"), "text": "Could you bake 300 loaves for our spring fair?" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let thread = sent["thread"].as_str().unwrap().to_string();
+    wait_until("the bakery receives the enquiry", || async {
+        bo.get("/coops/bakery/enquiries")
+            .await
+            .1
+            .to_string()
+            .contains("300 loaves")
+    })
+    .await;
+    let council_id = a.coop("council").await.id.to_string();
+    let (status, _) = bo
+        .post(
+            "/coops/bakery/enquiries",
+            json!({ "to": council_id, "thread": thread, "text": "Yes, with two weeks' notice." }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    wait_until("the council sees the reply in the same thread", || async {
+        let (_, messages) = alice.get("/coops/council/enquiries").await;
+        messages.as_array().is_some_and(|m| {
+            m.iter().any(|x| {
+                x["thread"] == thread.as_str()
+                    && x["body_html"].as_str().unwrap_or("").contains("two weeks")
+            })
+        })
+    })
+    .await;
+    // Private: in no feed, and no one can fetch it.
+    for node in [&a, &b] {
+        assert!(!node.home_page().await.contains("300 loaves"));
+    }
+    let (status, _) = a
+        .get_activity_json(url::Url::parse(&thread).unwrap().path())
+        .await;
+    assert_eq!(status, 404);
+    // A third party cannot write into the thread.
+    let c = spawn_node().await;
+    c.create_user("eve", false).await;
+    let eve_coop = c.create_coop("eves", CoopKind::ConsumerCouncil).await;
+    let eve = c.state().db.user_by_username("eve").await.unwrap().unwrap();
+    c.state()
+        .db
+        .add_coop_admin(eve_coop.id.as_str(), eve.id)
+        .await
+        .unwrap();
+    let eve_api = Api {
+        node: &c,
+        token: token(&c, "eve"),
+    };
+    let (status, _) = eve_api
+        .post(
+            "/coops/eves/enquiries",
+            json!({ "to": b.handle("bakery"), "thread": thread, "text": "me too" }),
+        )
+        .await;
+    assert_eq!(status, 404, "an unknown thread on eve's node");
+
+    // The recommendation shows on A and reaches B.
+    let (status, _) = alice
+        .post(
+            "/coops/council/recommendations",
+            json!({ "item_id": item_id, "comment": "Our members' favourite." }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = alice
+        .post(
+            "/coops/council/recommendations",
+            json!({ "item_id": item_id, "comment": "again" }),
+        )
+        .await;
+    assert_eq!(status, 409, "once per item");
+    wait_until("B knows of the recommendation", || async {
+        !b.state()
+            .db
+            .recommendations_for_item(&item_id)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let recs = b
+        .state()
+        .db
+        .recommendations_for_item(&item_id)
+        .await
+        .unwrap();
+    assert!(recs[0].comment_html.contains("favourite"));
+    assert_eq!(recs[0].council_id, council_id);
+    for n in [a, b, c] {
+        n.shutdown().await;
+    }
+}
