@@ -5,7 +5,8 @@
 //! `-- footprint` runs only those named. `COOPNET_BENCH_DATABASE=postgres` puts every node on a
 //! fresh PostgreSQL database (at `COOPNET_TEST_PG_URL`, by default the CI server on
 //! 127.0.0.1:5432), as the test harness does; otherwise each node has SQLite in a temporary
-//! folder. `COOPNET_BENCH_INBOX_N` and `COOPNET_BENCH_CONCURRENCY` change the inbox run's size.
+//! folder. `COOPNET_BENCH_INBOX_N`, `COOPNET_BENCH_CONCURRENCY` and `COOPNET_BENCH_INBOX_RUNS` change
+//! the inbox part's size.
 //!
 //! Everything runs on loopback, is bounded in count and time, and stops by itself. This program
 //! prints numbers; it asserts nothing beyond what it needs to trust them (every request answered,
@@ -37,7 +38,7 @@ use coopnode::{
     activitypub::{convert, outgoing, KnownActor},
     config::FileConfig,
     coops::CoopKind,
-    store::{follows::FollowState, now_ms},
+    store::{follows::FollowState, now_ms, posts::PostRow},
 };
 use rsa::{pkcs8::EncodePublicKey, RsaPrivateKey};
 use serde_json::{json, Value};
@@ -72,6 +73,13 @@ fn main() -> anyhow::Result<()> {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
+    const PARTS: [&str; 3] = ["inbox", "fanout", "footprint"];
+    if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+        bail!(
+            "no part named {unknown:?}; the parts are {}",
+            PARTS.join(", ")
+        );
+    }
     let wants = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -82,7 +90,8 @@ fn main() -> anyhow::Result<()> {
         if wants("inbox") {
             let n = env_number("COOPNET_BENCH_INBOX_N", 5_000);
             let concurrency = env_number("COOPNET_BENCH_CONCURRENCY", 32);
-            inbox_throughput(n, concurrency).await?;
+            let runs = env_number("COOPNET_BENCH_INBOX_RUNS", 3).max(1);
+            inbox_throughput(n, concurrency, runs).await?;
         }
         if wants("fanout") {
             fan_out().await?;
@@ -124,6 +133,7 @@ async fn print_machine() -> anyhow::Result<()> {
         .map(|kb| format!("{} MiB", kb / 1024))
         .unwrap_or_else(|| "unknown".into());
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let kernel = kernel.trim();
     let storage = match support::backend() {
         Backend::Sqlite => format!(
             "SQLite (WAL, synchronous=NORMAL), files under {}",
@@ -138,6 +148,7 @@ async fn print_machine() -> anyhow::Result<()> {
     );
     println!("machine:  {cores} cores (nproc), {cpu}, {memory} RAM, Linux {kernel}",);
     println!("storage:  {storage}");
+    println!("source:   {}", source_revision());
     println!(
         "profile:  {}",
         if cfg!(debug_assertions) {
@@ -148,6 +159,39 @@ async fn print_machine() -> anyhow::Result<()> {
     );
     println!("all load generators and peers run in this process, on the same cores as the node");
     Ok(())
+}
+
+/// The commit the node was built from, and whether its sources had uncommitted changes.
+fn source_revision() -> String {
+    let workspace = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(workspace)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let Some(commit) = git(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown (not a git checkout)".into();
+    };
+    let dirty = git(&[
+        "status",
+        "--porcelain",
+        "--",
+        "node/src",
+        "schemas/src",
+        "federation/src",
+        "migrations",
+    ])
+    .is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("commit {commit} with uncommitted changes to the node's sources")
+    } else {
+        format!("commit {commit}")
+    }
 }
 
 fn pg_admin_url() -> String {
@@ -219,7 +263,12 @@ fn process_cpu() -> Duration {
     // Fields after the command name, which is in parentheses and may hold spaces.
     let after = stat.rsplit_once(')').map(|(_, s)| s).unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of the whole line; /proc counts in USER_HZ (100).
     Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
@@ -256,20 +305,27 @@ struct SignedRequest {
     headers: reqwest::header::HeaderMap,
 }
 
-/// Builds and signs `count` activities, on every core.
-fn presign(author: &KnownActor, key_pem: &str, inbox: &Url, count: usize) -> Vec<SignedRequest> {
+/// Builds and signs the activities numbered `numbers`, on every core.
+fn presign(
+    author: &KnownActor,
+    key_pem: &str,
+    inbox: &Url,
+    numbers: std::ops::Range<usize>,
+) -> Vec<SignedRequest> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
     let published = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let now = SystemTime::now();
-    let chunk = count.div_ceil(cores);
+    let chunk = numbers.len().div_ceil(cores);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..cores)
             .map(|c| {
                 let published = &published;
+                let from = (numbers.start + c * chunk).min(numbers.end);
+                let to = (from + chunk).min(numbers.end);
                 scope.spawn(move || {
-                    (c * chunk..((c + 1) * chunk).min(count))
+                    (from..to)
                         .map(|i| {
                             let body = create_note(&author.id, i, published);
                             let headers = support::signed_post_headers(
@@ -321,7 +377,9 @@ async fn post_all(
                 let mut refused = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(request) = requests.get(i) else { break };
+                    let Some(request) = requests.get(i) else {
+                        break;
+                    };
                     let sent = Instant::now();
                     let result = client
                         .post(inbox.clone())
@@ -360,10 +418,10 @@ async fn post_all(
     outcome
 }
 
-async fn inbox_throughput(n: usize, concurrency: usize) -> anyhow::Result<()> {
+async fn inbox_throughput(n: usize, concurrency: usize, runs: usize) -> anyhow::Result<()> {
     println!();
     println!(
-        "== 1. Inbox: {n} signed Create(Note) to the shared inbox, {concurrency} in flight"
+        "== 1. Inbox: {n} signed Create(Note) to the shared inbox, {concurrency} in flight, {runs} runs"
     );
     let receiver = support::spawn_node().await;
     let sender = support::spawn_node().await;
@@ -374,82 +432,157 @@ async fn inbox_throughput(n: usize, concurrency: usize) -> anyhow::Result<()> {
         receiver.follow_state("reader", &followed).await.as_deref() == Some("accepted")
     })
     .await?;
-
     let inbox = Url::parse(&receiver.url("/inbox"))?;
     let key = support::private_key(&sender, "bakery").await;
-    let total = INBOX_WARMUP + n;
-    let signing = Instant::now();
-    let mut requests = presign(&author, &key, &inbox, total);
-    if requests.len() != total {
-        bail!("signed {} requests of {total}", requests.len());
-    }
-    println!(
-        "pre-signed {total} requests ({INBOX_WARMUP} warm-up + {n} timed) in {:.1} s",
-        signing.elapsed().as_secs_f64()
-    );
-    let timed = Arc::new(requests.split_off(INBOX_WARMUP));
-    let warmup = Arc::new(requests);
-
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    let warm = post_all(&client, &inbox, warmup, concurrency).await;
-    if !warm.refused.is_empty() {
-        bail!("warm-up refused: {:?}", &warm.refused[..warm.refused.len().min(3)]);
-    }
-
-    let cpu_before = process_cpu();
-    let outcome = post_all(&client, &inbox, timed, concurrency).await;
-    let cpu = process_cpu().saturating_sub(cpu_before);
-
-    let stored_posts = receiver
-        .state()
-        .db
-        .posts_by(author.id.as_str(), (total * 2) as i64, 0)
-        .await?
-        .len();
-    let stored_activities = receiver.state().db.count_inbox().await?;
-    let lat = &outcome.latencies;
-    let mean = lat.iter().sum::<Duration>() / lat.len().max(1) as u32;
-    let rate = n as f64 / outcome.wall.as_secs_f64();
-    println!(
-        "throughput:      {rate:.0} activities/s ({n} in {:.2} s)",
-        outcome.wall.as_secs_f64()
-    );
-    println!(
-        "latency:         p50 {:.1} ms, p99 {:.1} ms, mean {:.1} ms, max {:.1} ms",
-        millis(quantile(lat, 0.50)),
-        millis(quantile(lat, 0.99)),
-        millis(mean),
-        millis(quantile(lat, 1.0)),
-    );
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    println!(
-        "CPU:             {:.1} s for {:.1} s wall = {:.0}% of {cores} cores (node, client and sender together)",
-        cpu.as_secs_f64(),
-        outcome.wall.as_secs_f64(),
-        100.0 * cpu.as_secs_f64() / outcome.wall.as_secs_f64() / cores as f64
-    );
-    if !outcome.refused.is_empty() {
-        println!(
-            "refused:         {} requests, e.g. {:?}",
-            outcome.refused.len(),
-            &outcome.refused[..outcome.refused.len().min(3)]
+
+    let warmup = Arc::new(presign(&author, &key, &inbox, 0..INBOX_WARMUP));
+    let warm = post_all(&client, &inbox, warmup, concurrency).await;
+    if !warm.refused.is_empty() {
+        bail!(
+            "warm-up refused: {:?}",
+            &warm.refused[..warm.refused.len().min(3)]
         );
     }
-    let lost = total.saturating_sub(stored_posts);
-    println!(
-        "stored:          {stored_posts} posts, {stored_activities} inbox activities of {total} sent: {}",
-        if lost == 0 {
-            "none lost".to_string()
-        } else {
-            format!("{lost} LOST")
+    println!("warm-up: {INBOX_WARMUP} activities posted first (connections, caches); not timed");
+
+    let mut sent = INBOX_WARMUP;
+    let mut rates = Vec::new();
+    let mut p99s = Vec::new();
+    for run in 1..=runs {
+        let signing = Instant::now();
+        let requests = Arc::new(presign(&author, &key, &inbox, sent..sent + n));
+        if requests.len() != n {
+            bail!("signed {} requests of {n}", requests.len());
         }
+        let signing = signing.elapsed();
+        let cpu_before = process_cpu();
+        let outcome = post_all(&client, &inbox, requests, concurrency).await;
+        let cpu = process_cpu().saturating_sub(cpu_before);
+        sent += n;
+
+        let stored = receiver
+            .state()
+            .db
+            .posts_by(author.id.as_str(), (sent * 2) as i64, 0)
+            .await?
+            .len();
+        let lat = &outcome.latencies;
+        let rate = n as f64 / outcome.wall.as_secs_f64();
+        let lost = sent.saturating_sub(stored);
+        println!(
+            "run {run}: {rate:.0} activities/s ({n} in {:.2} s); latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+             CPU {:.0}% of {cores} cores; {stored} of {sent} posts stored: {}{} (signing took {:.1} s, untimed)",
+            outcome.wall.as_secs_f64(),
+            millis(quantile(lat, 0.50)),
+            millis(quantile(lat, 0.99)),
+            millis(quantile(lat, 1.0)),
+            100.0 * cpu.as_secs_f64() / outcome.wall.as_secs_f64() / cores as f64,
+            if lost == 0 {
+                "none lost".to_string()
+            } else {
+                format!("{lost} LOST")
+            },
+            if outcome.refused.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} refused, e.g. {:?}",
+                    outcome.refused.len(),
+                    &outcome.refused[..outcome.refused.len().min(3)]
+                )
+            },
+            signing.as_secs_f64(),
+        );
+        rates.push(rate);
+        p99s.push(quantile(lat, 0.99));
+    }
+    rates.sort_by(f64::total_cmp);
+    p99s.sort();
+    println!(
+        "inbox summary: median {:.0} activities/s (range {:.0} to {:.0}); p99 median {:.1} ms, worst {:.1} ms",
+        rates[rates.len() / 2],
+        rates[0],
+        rates[rates.len() - 1],
+        millis(p99s[p99s.len() / 2]),
+        millis(p99s[p99s.len() - 1]),
     );
+    println!(
+        "CPU above counts the whole process: the node, the {concurrency} client connections and the idle sender"
+    );
+
+    store_ceiling(&receiver, n, concurrency).await?;
     discard(receiver).await?;
     discard(sender).await?;
+    Ok(())
+}
+
+/// How fast the store alone answers the inbox's kinds of query at the same concurrency: a
+/// ceiling for the inbox, which makes several of each per activity.
+async fn store_ceiling(node: &TestNode, n: usize, concurrency: usize) -> anyhow::Result<()> {
+    let db = node.state().db.clone();
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let writers: Vec<JoinHandle<anyhow::Result<()>>> = (0..concurrency)
+        .map(|_| {
+            let (db, next) = (db.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return Ok(());
+                    }
+                    let now = now_ms();
+                    db.insert_post(&PostRow {
+                        id: format!("urn:coopnet:bench:store:{i}"),
+                        author_id: "urn:coopnet:bench:author".into(),
+                        content_html: "<p>A row to measure the store by.</p>".into(),
+                        content_source: None,
+                        in_reply_to: None,
+                        is_local: 0,
+                        published_at: now,
+                        updated_at: None,
+                        received_at: now,
+                        deleted_at: None,
+                    })
+                    .await?;
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await??;
+    }
+    let writes = n as f64 / start.elapsed().as_secs_f64();
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let readers: Vec<JoinHandle<anyhow::Result<()>>> = (0..concurrency)
+        .map(|_| {
+            let (db, next) = (db.clone(), next.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n {
+                        return Ok(());
+                    }
+                    db.post(&format!("urn:coopnet:bench:store:{i}")).await?;
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        r.await??;
+    }
+    let reads = n as f64 / start.elapsed().as_secs_f64();
+    println!(
+        "store alone, {concurrency} callers: {writes:.0} single-row inserts/s (Db::insert_post), \
+         {reads:.0} point reads/s (Db::post)"
+    );
     Ok(())
 }
 
@@ -511,7 +644,14 @@ fn follower_name(i: usize) -> String {
     format!("member{i}")
 }
 
-async fn peer_actor(State(peer): State<Peer>, UrlPath(name): UrlPath<String>) -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], String) {
+async fn peer_actor(
+    State(peer): State<Peer>,
+    UrlPath(name): UrlPath<String>,
+) -> (
+    StatusCode,
+    [(axum::http::HeaderName, &'static str); 1],
+    String,
+) {
     let known = (0..FOLLOWERS_PER_HOST).any(|i| follower_name(i) == name);
     if !known {
         return (
@@ -678,7 +818,8 @@ async fn fan_out() -> anyhow::Result<()> {
     );
     let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?;
     let public_key_pem = Arc::new(
-        key.to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+        key.to_public_key()
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
             .context("public key")?,
     );
     let arrivals = Arc::new(Arrivals::default());
@@ -712,20 +853,23 @@ async fn fan_out() -> anyhow::Result<()> {
     );
     let mut warm = Vec::new();
     for k in 0..FANOUT_POSTS {
-        let f = publish_and_wait(
-            &node,
-            &coop,
-            &live,
-            &arrivals,
-            &format!("Fan-out post {k}"),
-        )
-        .await?;
+        let f =
+            publish_and_wait(&node, &coop, &live, &arrivals, &format!("Fan-out post {k}")).await?;
         let label = if k == 0 {
             "all alive, post 1 (cold connections)".to_string()
         } else {
             format!("all alive, post {} (warm)", k + 1)
         };
         print_fan_out(&label, &f);
+        let settled = Instant::now();
+        wait_for("the sender's queue is empty", || async {
+            node.pending_deliveries().await == 0
+        })
+        .await?;
+        println!(
+            "    the sender recorded every delivery as done {:.0} ms after the last arrival",
+            millis(settled.elapsed())
+        );
         if k > 0 {
             warm.push(quantile(&f.arrivals, 1.0));
         }
@@ -753,7 +897,8 @@ async fn fan_out() -> anyhow::Result<()> {
         let coop = node.create_coop("bakery", CoopKind::Workplace).await;
         add_followers(&node, &coop, &ports, &public_key_pem).await?;
         let start = Instant::now();
-        let f = publish_and_wait(&node, &coop, alive, &arrivals, "Fan-out with a dead host").await?;
+        let f =
+            publish_and_wait(&node, &coop, alive, &arrivals, "Fan-out with a dead host").await?;
         print_fan_out(&format!("{label}, the other 99"), &f);
         let host = format!("localhost:{dead}");
         let recorded = wait_for("the dead host's failure is recorded", || async {
@@ -768,12 +913,15 @@ async fn fan_out() -> anyhow::Result<()> {
         .await;
         match recorded {
             Ok(()) => println!(
-                "{label}: its delivery failed after {:.1} s and waits for a retry; pending deliveries {}",
+                "{label}: its delivery failed after {:.1} s and waits for a retry",
                 start.elapsed().as_secs_f64(),
-                node.pending_deliveries().await
             ),
             Err(e) => println!("{label}: {e}"),
         }
+        wait_for("only the dead host's delivery is pending", || async {
+            node.pending_deliveries().await == 1
+        })
+        .await?;
         discard(node).await?;
     }
     for task in tasks {
@@ -921,7 +1069,10 @@ async fn footprint() -> anyhow::Result<()> {
     );
     let own: Vec<&str> = reported
         .iter()
-        .filter_map(|l| l.rsplit_once("ready in ").map(|(_, ms)| ms.trim_end_matches(')')))
+        .filter_map(|l| {
+            l.rsplit_once("ready in ")
+                .map(|(_, ms)| ms.trim_end_matches(')'))
+        })
         .collect();
     println!("node's own log:  ready in {}", own.join(", "));
     let url = FileConfig::load(&dir)?.database_url;

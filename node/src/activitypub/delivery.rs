@@ -115,6 +115,9 @@ pub async fn run(federation: FederationConfig<AppState>) {
             if let Err(e) = federation.db.prune_deliveries(week_ago).await {
                 tracing::warn!(error = %e, "cannot prune old deliveries");
             }
+            if let Err(e) = federation.db.optimize().await {
+                tracing::warn!(error = %e, "cannot refresh the query planner's statistics");
+            }
             let quarter_ago = now - 90 * 24 * 60 * 60 * 1000;
             if let Err(e) = federation.db.prune_inbox(quarter_ago).await {
                 tracing::warn!(error = %e, "cannot prune old raw activities");

@@ -122,11 +122,11 @@ const ITEM_COLUMNS: &str = "id, owner_id, is_local, name, description_md, descri
     unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, region, \
     state, published_at, updated_at";
 
-const ENTRY_SELECT: &str = "SELECT i.id, i.owner_id, i.is_local, i.name, i.description_html, \
+const ENTRY_COLUMNS: &str = "SELECT i.id, i.owner_id, i.is_local, i.name, i.description_html, \
     i.unit, i.price_minor, i.currency, i.stock, i.low_stock_at, i.product_type, i.how_made, \
     i.image_url, i.region, i.updated_at, COALESCE(l.name, r.name) AS owner_name, \
-    COALESCE(l.username, r.username) AS owner_username, r.host AS owner_host \
-    FROM items i LEFT JOIN local_actors l ON l.id = i.owner_id \
+    COALESCE(l.username, r.username) AS owner_username, r.host AS owner_host FROM items i";
+const ENTRY_OWNERS: &str = "LEFT JOIN local_actors l ON l.id = i.owner_id \
     LEFT JOIN remote_actors r ON r.id = i.owner_id";
 
 /// Turns free text into an FTS query of prefix terms, each quoted, so user input can never be
@@ -240,7 +240,7 @@ impl Db {
     }
 
     pub async fn catalogue_entry(&self, id: &str) -> Result<Option<CatalogueEntry>, StoreError> {
-        let sql = format!("{ENTRY_SELECT} WHERE i.id = $1");
+        let sql = format!("{ENTRY_COLUMNS} {ENTRY_OWNERS} WHERE i.id = $1");
         Ok(sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(self.read())
@@ -279,8 +279,9 @@ impl Db {
     ) -> Result<Vec<CatalogueEntry>, StoreError> {
         let mut conditions = vec![
             "i.state = 'active'".to_string(),
-            "(i.is_local = 1 OR EXISTS (SELECT 1 FROM follows f JOIN local_actors fl \
-             ON fl.id = f.follower_id WHERE f.followee_id = i.owner_id AND f.state = 'accepted'))"
+            // Evaluated once per query, not once per item.
+            "(i.is_local = 1 OR i.owner_id IN (SELECT f.followee_id FROM follows f \
+             JOIN local_actors fl ON fl.id = f.follower_id WHERE f.state = 'accepted'))"
                 .to_string(),
         ];
         let mut binds: Vec<String> = Vec::new();
@@ -288,20 +289,27 @@ impl Db {
             binds.push(value);
             format!("${}", binds.len())
         };
+        // With words to find, the search index drives the query: SQLite starts from the
+        // full-text matches (a join) rather than scanning items in the sort order.
+        let mut from_fts = "";
         if let Some(terms) = q.text.as_deref().and_then(|t| fts_terms(t, self.backend())) {
             let p = next(terms, &mut binds);
             conditions.push(match self.backend() {
                 Backend::Sqlite => {
-                    format!("i.rowid IN (SELECT rowid FROM items_fts WHERE items_fts MATCH {p})")
+                    from_fts = " JOIN items_fts ON items_fts.rowid = i.rowid";
+                    format!("items_fts MATCH {p}")
                 }
                 Backend::Postgres => format!("i.search @@ to_tsquery('simple', {p})"),
             });
         }
         if let Some(t) = &q.product_type {
+            // `food` and everything under `food/`: a range, so the index serves it. '0' is the
+            // character after '/'.
             let exact = next(t.clone(), &mut binds);
-            let prefix = next(format!("{t}/%"), &mut binds);
+            let low = next(format!("{t}/"), &mut binds);
+            let high = next(format!("{t}0"), &mut binds);
             conditions.push(format!(
-                "(i.product_type = {exact} OR i.product_type LIKE {prefix})"
+                "(i.product_type = {exact} OR (i.product_type >= {low} AND i.product_type < {high}))"
             ));
         }
         if let Some(owner) = &q.owner {
@@ -318,7 +326,8 @@ impl Db {
         let limit_p = binds.len() + 1;
         let offset_p = binds.len() + 2;
         let sql = format!(
-            "{ENTRY_SELECT} WHERE {} ORDER BY {} LIMIT ${limit_p} OFFSET ${offset_p}",
+            "{ENTRY_COLUMNS}{from_fts} {ENTRY_OWNERS} WHERE {} ORDER BY {} \
+             LIMIT ${limit_p} OFFSET ${offset_p}",
             conditions.join(" AND "),
             sort.order_by()
         );
@@ -430,6 +439,16 @@ impl Db {
             .execute(self.write())
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Refreshes the query planner's statistics, as after a large import.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        let sql = match self.backend() {
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+            Backend::Postgres => "ANALYZE",
+        };
+        sqlx::query(sql).execute(self.write()).await?;
+        Ok(())
     }
 
     pub async fn count_items(&self) -> Result<i64, StoreError> {
