@@ -199,6 +199,61 @@ async fn post_or_page(
     }
 }
 
+/// `/items/{id}`: the item's proposal for peers, its page for people.
+async fn item_or_page(
+    data: Data<AppState>,
+    UrlPath(id): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    session: portal::auth::MaybeUser,
+) -> Response {
+    if routes::wants_activity_json(&headers) {
+        item_json(&data, &id, &method, &uri, &headers)
+            .await
+            .into_response()
+    } else {
+        portal::catalogue::item_page(&data, &id, session).await
+    }
+}
+
+/// One of our items as its FEP-0837 proposal, or a Tombstone (410) once retired.
+async fn item_json(
+    data: &Data<AppState>,
+    id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let url = data.settings.url(&format!("/items/{id}"));
+    let item = data
+        .db
+        .item(url.as_str())
+        .await?
+        .filter(|i| i.is_local == 1)
+        .ok_or(AppError::NotFound)?;
+    routes::check_signed_fetch(data, method, uri, headers).await?;
+    if !item.is_active() {
+        let tombstone = coopnet_schemas::objects::Tombstone {
+            context: coopnet_schemas::context::object_context(),
+            id: url,
+            kind: "Tombstone".into(),
+            deleted: Some(crate::store::rfc3339(item.updated_at)),
+        };
+        return Ok((
+            axum::http::StatusCode::GONE,
+            activitypub_federation::axum::json::FederationJson(tombstone),
+        )
+            .into_response());
+    }
+    let owner = activitypub::stored_actor(data, &item.owner_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut proposal = activitypub::market::proposal(&item, &owner)?;
+    proposal.context = coopnet_schemas::market::market_context();
+    Ok(activitypub_federation::axum::json::FederationJson(proposal).into_response())
+}
+
 /// The instance actor's collections, served like any actor's.
 async fn instance_collection(
     data: Data<AppState>,
@@ -255,6 +310,7 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/actor/following", get(instance_collection))
         .route("/inbox", post(inbox::shared_inbox))
         .route("/posts/{id}", get(post_or_page))
+        .route("/items/{id}", get(item_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))
         .route("/.well-known/host-meta", get(routes::host_meta))

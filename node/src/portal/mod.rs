@@ -5,6 +5,10 @@
 //! only ever inserted here as that sanitised HTML.
 
 pub mod auth;
+pub mod catalogue;
+pub mod enquiries;
+pub mod goods;
+pub mod orders;
 pub mod pages;
 
 use axum::{
@@ -36,6 +40,10 @@ pub fn routes() -> Router {
         .route("/admin/{handle}/posts/edit", post(pages::admin_edit_post))
         .route("/admin/{handle}/profile", post(pages::admin_profile))
         .route("/style.css", get(style))
+        .merge(catalogue::routes())
+        .merge(goods::routes())
+        .merge(orders::routes())
+        .merge(enquiries::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -66,7 +74,10 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                     nav aria-label="Main" {
                         a href="/" { "Network feed" }
                         a href="/search" { "Find co-ops" }
+                        a href="/catalogue" { "Catalogue" }
                         @if let Some(s) = session {
+                            a href="/basket" { "Basket" }
+                            a href="/orders" { "Orders" }
                             a href="/admin" { "My co-ops" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);
@@ -128,5 +139,19 @@ dl.facts dt { font-weight:600; }
 dl.facts dd { margin:0; }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; border-bottom:1px solid var(--line); padding:.35rem .25rem; }
+input[type=number], input[type=url] { width:100%; padding:.5rem; border:1px solid #767676; border-radius:4px; font:inherit; background:#fff; color:var(--ink); }
+p.check label { display:inline; font-weight:600; margin-left:.4rem; }
+nav.admin-links { display:flex; flex-wrap:wrap; gap:.5rem 1rem; margin:.5rem 0 1rem; }
+article.item, article.order { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.75rem 1rem; margin:1rem 0; overflow-wrap:anywhere; }
+article.item { display:flex; flex-wrap:wrap; gap:.5rem 1rem; }
+article.item img { width:8rem; height:8rem; object-fit:cover; border-radius:4px; }
+article.item h2 { font-size:1.15rem; margin:0 0 .25rem; }
+article.item p, article.order p { margin:.25rem 0; }
+img.item-image { max-width:100%; height:auto; border-radius:6px; }
+.price, .total { font-weight:600; }
+strong.low { color:var(--warn); }
+strong.out { color:var(--muted); }
+.scroll { overflow-x:auto; }
+ol.history { margin:.25rem 0; padding-left:1.25rem; color:var(--muted); font-size:.9rem; }
 @media (max-width: 30rem) { main { padding:.5rem; } header.site { padding:.5rem; } }
 "#;

@@ -37,11 +37,16 @@ fn page_number(q: &PageQuery) -> Result<i64, AppError> {
     }
 }
 
-fn page(data: &AppState, title: &str, session: Option<&Session>, body: Markup) -> Response {
+pub(super) fn page(
+    data: &AppState,
+    title: &str,
+    session: Option<&Session>,
+    body: Markup,
+) -> Response {
     layout(&data.settings.node_name, title, session, body).into_response()
 }
 
-fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Response {
+pub(super) fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Response {
     let status = error.status();
     if status.is_server_error() {
         tracing::error!(error = %error, "page failed");
@@ -107,7 +112,7 @@ fn post_card(data: &AppState, entry: &FeedEntry) -> Markup {
     }
 }
 
-fn human_time(ms: i64) -> String {
+pub(super) fn human_time(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.format("%e %b %Y, %H:%M UTC").to_string())
         .unwrap_or_default()
@@ -207,6 +212,10 @@ pub async fn actor_page(
             Some(s) => coops::may_act_for(&data.db, &s.user, &row.id).await?,
             None => false,
         };
+        let council = match row.coop_kind.as_deref() {
+            Some("consumer-council") => Some(super::orders::council_sections(data, &row.id).await?),
+            _ => None,
+        };
         Ok(html! {
             h1 { (row.name) }
             p.meta { (actor.handle()) " · " (kind_label(row.coop_kind.as_deref())) }
@@ -222,6 +231,7 @@ pub async fn actor_page(
             h2 { "Announcements" }
             @if posts.is_empty() { p { "No announcements yet." } }
             @for e in &posts { (post_card(data, e)) }
+            @if let Some(sections) = council { (sections) }
         })
     }
     .await;
@@ -394,7 +404,7 @@ pub struct FollowForm {
 }
 
 /// The local co-op a logged-in person asked to act as, if they may.
-async fn acting_coop(
+pub(super) async fn acting_coop(
     data: &AppState,
     session: &Session,
     handle: &str,
@@ -523,6 +533,7 @@ pub async fn admin_coop(
         Ok::<_, AppError>(html! {
             h1 { "Manage " (coop.name) }
             p.meta { (coop.handle()) " · " a href=(coop.id.path()) { "public profile" } }
+            (super::goods::admin_links(&coop))
             section.card aria-labelledby="announce" {
                 h2 id="announce" { "Publish an announcement" }
                 form method="post" action={"/admin/" (coop.username) "/posts"} {
