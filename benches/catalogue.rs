@@ -7,7 +7,6 @@
 //! (`COOPNET_BENCH_DATABASE=postgres` for PostgreSQL).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::{

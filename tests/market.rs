@@ -734,3 +734,49 @@ async fn enquiries_stay_private_and_recommendations_travel() {
         n.shutdown().await;
     }
 }
+
+/// When an order sells an item out, followers' catalogues learn it; a cancellation that brings
+/// it back is announced too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn selling_out_and_restocking_reach_followers() {
+    let (a, b, ta, tb) = two_nodes().await;
+    let alice = Api {
+        node: &a,
+        token: ta,
+    };
+    let bo = Api {
+        node: &b,
+        token: tb,
+    };
+    let (_, item) = bo.post("/coops/bakery/items", bread("3")).await;
+    let item_id = item["id"].as_str().unwrap().to_string();
+    a.follow("council", &b.handle("bakery")).await;
+    wait_until("the item reaches A", || async {
+        alice.get(&format!("/catalogue/item?id={item_id}")).await.1["stock"] == 3
+    })
+    .await;
+    alice
+        .post("/basket", json!({ "item_id": item_id, "quantity": 3 }))
+        .await;
+    let (_, orders) = alice
+        .post("/checkout", json!({ "council": "council" }))
+        .await;
+    let order_id = orders[0]["id"].as_str().unwrap().to_string();
+    wait_until("A's catalogue shows the item sold out", || async {
+        alice.get(&format!("/catalogue/item?id={item_id}")).await.1["stock"] == 0
+    })
+    .await;
+    let (_, in_stock) = alice.get("/catalogue?in_stock=true").await;
+    assert!(in_stock.as_array().unwrap().is_empty());
+    bo.post(
+        "/orders/state",
+        json!({ "id": order_id, "state": "cancelled", "reason": "oven broke" }),
+    )
+    .await;
+    wait_until("A's catalogue shows it back in stock", || async {
+        alice.get(&format!("/catalogue/item?id={item_id}")).await.1["stock"] == 3
+    })
+    .await;
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -280,7 +280,9 @@ impl ItemFields {
             low_stock_at: if self.low_stock_at.trim().is_empty() {
                 0
             } else {
-                parse_stock(&self.low_stock_at)?
+                parse_stock(&self.low_stock_at).map_err(|_| {
+                    AppError::bad("the low-stock level must be a whole number, zero or more")
+                })?
             },
             product_type: ProductType::parse(&self.product_type)?,
             how_made: check_text("how it is made", &self.how_made, 5_000, false)?,
@@ -342,13 +344,16 @@ pub async fn create_item(
 ) -> Result<ItemRow, AppError> {
     must_be_workplace(owner)?;
     let now = now_ms();
-    let row = row_from_draft(new_item_id(state), owner, draft, now, now);
+    let mut row = row_from_draft(new_item_id(state), owner, draft, now, now);
+    // Entered empty, then stocked through the log, so the first stock is a logged change.
+    row.stock = 0;
     state.db.upsert_item(&row).await?;
-    if row.stock > 0 {
+    if draft.stock > 0 {
         state
             .db
-            .set_stock(&row.id, row.stock, "first stock", now)
+            .set_stock(&row.id, draft.stock, "first stock", now)
             .await?;
+        row.stock = draft.stock;
     }
     market::publish_item(state, owner, &row, true).await?;
     Ok(row)
@@ -379,17 +384,11 @@ pub async fn update_item(
         ));
     }
     let now = now_ms();
-    let mut row = row_from_draft(item.id.clone(), owner, draft, item.published_at, now);
-    // Stock moves through the log, so every change is recorded.
-    row.stock = item.stock;
-    state.db.upsert_item(&row).await?;
-    if draft.stock != item.stock {
-        state
-            .db
-            .set_stock(&row.id, draft.stock, "counted by hand", now)
-            .await?;
-        row.stock = draft.stock;
-    }
+    // Everything but the stock, which changes only by counting (set_stock) and by orders: an
+    // edit made from a form opened before a sale must not undo the sale.
+    let details = row_from_draft(item.id.clone(), owner, draft, item.published_at, now);
+    state.db.update_item_details(&details).await?;
+    let row = own_item(state, owner, id).await?;
     market::publish_item(state, owner, &row, false).await?;
     Ok(row)
 }
@@ -556,7 +555,14 @@ pub async fn add_to_basket(
         .await?
         .filter(ItemRow::is_active)
         .ok_or_else(|| AppError::bad("that item is not for sale"))?;
-    if quantity.get() > item.stock.max(0) && item.is_local == 1 {
+    let already = state
+        .db
+        .basket(user.id)
+        .await?
+        .iter()
+        .find(|l| l.item_id == item.id)
+        .map_or(0, |l| l.quantity);
+    if already + quantity.get() > item.stock.max(0) && item.is_local == 1 {
         return Err(AppError::bad(format!(
             "only {} {} of {} are in stock",
             item.stock, item.unit, item.name

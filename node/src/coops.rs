@@ -279,7 +279,11 @@ pub async fn create_user(
 /// May this user act for this co-op? Node admins may act for every local co-op.
 pub async fn may_act_for(db: &Db, user: &UserRow, coop_id: &str) -> Result<bool, AppError> {
     if user.is_admin == 1 {
-        return Ok(true);
+        // Node admins act for this node's co-ops, never for anyone else's.
+        return Ok(db
+            .local_actor(coop_id)
+            .await?
+            .is_some_and(|a| a.coop_kind.is_some()));
     }
     Ok(db
         .coops_administered(user.id)

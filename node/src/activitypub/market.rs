@@ -289,6 +289,38 @@ pub async fn receive_item_delete(
     Ok(true)
 }
 
+/// After an order took stock or gave it back: followers hear of the item's stock when it matters
+/// to a buyer (sold out, back in stock, low). Every sale would be one Update per sale for every
+/// follower; the workplace's node checks stock at order time anyway.
+pub async fn announce_stock_change(
+    state: &AppState,
+    order_id: &str,
+    taken: bool,
+) -> Result<(), AppError> {
+    for line in state.db.order_lines(order_id).await? {
+        let Some(item) = state.db.item(&line.item_id).await? else {
+            continue;
+        };
+        if item.is_local != 1 || !item.is_active() {
+            continue;
+        }
+        let after = item.stock;
+        let before = if taken {
+            after + line.quantity
+        } else {
+            after - line.quantity
+        };
+        let low = item.low_stock_at;
+        let crosses = (after == 0) != (before == 0) || (after <= low) != (before <= low);
+        if crosses {
+            if let Some(owner) = super::stored_actor(state, &item.owner_id).await? {
+                publish_item(state, &owner, &item, false).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The agreement for an order as it stands.
 pub fn agreement(order: &OrderRow, lines: &[OrderLineRow]) -> Result<Agreement, AppError> {
     let parse = |s: &str| Url::parse(s).map_err(|_| AppError::Internal("stored order id".into()));
@@ -354,7 +386,9 @@ pub async fn place_order(
             lines,
             now,
         };
-        state.db.accept_order(&order).await?;
+        if state.db.accept_order(&order).await? == Acceptance::Accepted {
+            announce_stock_change(state, &order.id, true).await?;
+        }
         return state.db.order(&order.id).await?.ok_or(AppError::NotFound);
     }
     let offer_id = new_id(state, "activities");
@@ -512,6 +546,7 @@ pub async fn receive_offer(
     };
     let mut answer = match &outcome {
         Acceptance::Accepted => {
+            announce_stock_change(data, &order.id, true).await?;
             let row = data.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
             let lines = data.db.order_lines(&row.id).await?;
             let mut a = Activity::new(
@@ -655,6 +690,9 @@ pub async fn change_order_state(
             "the order changed meanwhile; reload and try again".into(),
         ));
     }
+    if to.restocks() && seller_is_here {
+        announce_stock_change(state, order_id, false).await?;
+    }
     let order = state.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
     let other = match party {
         Party::Seller => &order.buyer_id,
@@ -707,7 +745,8 @@ pub async fn receive_order_update(
     }
     let from = to.check_move(current, party, reason.as_deref())?;
     let seller_is_here = data.db.local_actor(&order.seller_id).await?.is_some();
-    data.db
+    if data
+        .db
         .transition_order(
             &order.id,
             from,
@@ -716,7 +755,12 @@ pub async fn receive_order_update(
             to.restocks() && seller_is_here,
             now_ms(),
         )
-        .await?;
+        .await?
+        && to.restocks()
+        && seller_is_here
+    {
+        announce_stock_change(data, &order.id, false).await?;
+    }
     Ok(())
 }
 

@@ -125,8 +125,9 @@ fn fields_of(item: &ItemRow) -> ItemFields {
     }
 }
 
-/// The labelled fields of an item, filled with `f`.
-fn item_fields(f: &ItemFields) -> Markup {
+/// The labelled fields of an item, filled with `f`. When editing, stock is not among them: it
+/// changes only through the stock form, so a form opened before a sale cannot undo the sale.
+fn item_fields(f: &ItemFields, editing: bool) -> Markup {
     html! {
         label for="name" { "Name" }
         input type="text" id="name" name="name" value=(f.name) required maxlength="200";
@@ -140,8 +141,12 @@ fn item_fields(f: &ItemFields) -> Markup {
         input type="text" id="price" name="price" value=(f.price) required inputmode="decimal" aria-describedby="price-hint";
         label for="currency" { "Currency" }
         input type="text" id="currency" name="currency" value=(f.currency) required maxlength="3" autocapitalize="characters";
-        label for="stock" { "Stock" }
-        input type="number" id="stock" name="stock" value=(f.stock) required min="0" step="1";
+        @if editing {
+            input type="hidden" name="stock" value=(f.stock);
+        } @else {
+            label for="stock" { "Stock" }
+            input type="number" id="stock" name="stock" value=(f.stock) required min="0" step="1";
+        }
         label for="low_stock_at" { "Low-stock level" }
         p.hint id="low-hint" { "At or below this many, the item is marked as low on stock." }
         input type="number" id="low_stock_at" name="low_stock_at" value=(f.low_stock_at) min="0" step="1" aria-describedby="low-hint";
@@ -217,7 +222,7 @@ async fn items_body(
             h2 id="add" { "Add an item" }
             form method="post" action={(base) "/items"} {
                 input type="hidden" name="csrf" value=(session.csrf);
-                (item_fields(draft))
+                (item_fields(draft, false))
                 p { button type="submit" { "Add item" } }
             }
         }
@@ -387,7 +392,7 @@ async fn edit_body(
                 form method="post" action={(base) "/edit"} {
                     input type="hidden" name="csrf" value=(session.csrf);
                     input type="hidden" name="id" value=(item.id);
-                    (item_fields(draft))
+                    (item_fields(draft, true))
                     p { button type="submit" { "Save changes" } }
                 }
             }

@@ -69,8 +69,8 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT e.id, e.thread_id, e.author_id, e.recipient_id, e.body_html, e.created_at \
              FROM enquiries e WHERE (e.author_id = $1 OR e.recipient_id = $1) \
-             AND e.created_at = (SELECT MAX(x.created_at) FROM enquiries x \
-                                 WHERE x.thread_id = e.thread_id) \
+             AND e.id = (SELECT x.id FROM enquiries x WHERE x.thread_id = e.thread_id \
+                         ORDER BY x.created_at DESC, x.id DESC LIMIT 1) \
              ORDER BY e.created_at DESC",
         )
         .bind(actor)

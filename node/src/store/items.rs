@@ -97,7 +97,7 @@ impl Sort {
 
     fn order_by(self) -> &'static str {
         match self {
-            Sort::Newest => "i.updated_at DESC, i.id",
+            Sort::Newest => "i.published_at DESC, i.id",
             Sort::PriceLow => "i.price_minor, i.id",
             Sort::PriceHigh => "i.price_minor DESC, i.id",
             Sort::Name => "i.name, i.id",
@@ -193,6 +193,32 @@ impl Db {
         .execute(self.write())
         .await?;
         Ok(())
+    }
+
+    /// Changes a local item's description, price and the rest, leaving its stock and state.
+    pub async fn update_item_details(&self, item: &ItemRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE items SET name = $2, description_md = $3, description_html = $4, unit = $5, \
+             price_minor = $6, currency = $7, low_stock_at = $8, product_type = $9, \
+             how_made = $10, image_url = $11, region = $12, updated_at = $13 \
+             WHERE id = $1 AND is_local = 1",
+        )
+        .bind(&item.id)
+        .bind(&item.name)
+        .bind(&item.description_md)
+        .bind(&item.description_html)
+        .bind(&item.unit)
+        .bind(item.price_minor)
+        .bind(&item.currency)
+        .bind(item.low_stock_at)
+        .bind(&item.product_type)
+        .bind(&item.how_made)
+        .bind(&item.image_url)
+        .bind(&item.region)
+        .bind(item.updated_at)
+        .execute(self.write())
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Stores many items in one transaction (imports and benchmarks).
@@ -345,7 +371,9 @@ impl Db {
     /// Categories in use in the catalogue, with how many active items each holds directly.
     pub async fn product_types(&self) -> Result<Vec<(String, i64)>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT product_type, COUNT(*) FROM items WHERE state = 'active' \
+            "SELECT product_type, COUNT(*) FROM items WHERE state = 'active' AND \
+             (is_local = 1 OR owner_id IN (SELECT f.followee_id FROM follows f \
+             JOIN local_actors fl ON fl.id = f.follower_id WHERE f.state = 'accepted')) \
              GROUP BY product_type ORDER BY product_type",
         )
         .fetch_all(self.read())
@@ -355,7 +383,9 @@ impl Db {
     /// Regions with active items.
     pub async fn item_regions(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
-            "SELECT DISTINCT region FROM items WHERE state = 'active' AND region IS NOT NULL \
+            "SELECT DISTINCT region FROM items WHERE state = 'active' AND region IS NOT NULL AND \
+             (is_local = 1 OR owner_id IN (SELECT f.followee_id FROM follows f \
+             JOIN local_actors fl ON fl.id = f.follower_id WHERE f.state = 'accepted')) \
              ORDER BY region",
         )
         .fetch_all(self.read())
@@ -368,7 +398,9 @@ impl Db {
             "SELECT DISTINCT i.owner_id, COALESCE(l.name, r.name, i.owner_id) FROM items i \
              LEFT JOIN local_actors l ON l.id = i.owner_id \
              LEFT JOIN remote_actors r ON r.id = i.owner_id \
-             WHERE i.state = 'active' ORDER BY 2",
+             WHERE i.state = 'active' AND (i.is_local = 1 OR i.owner_id IN \
+             (SELECT f.followee_id FROM follows f JOIN local_actors fl ON fl.id = f.follower_id \
+             WHERE f.state = 'accepted')) ORDER BY 2",
         )
         .fetch_all(self.read())
         .await?)
