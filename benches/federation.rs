@@ -257,6 +257,30 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
     sorted[rank - 1]
 }
 
+/// Busy and total time of the whole machine so far, in USER_HZ ticks, from /proc/stat.
+fn machine_ticks() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+    let total: u64 = ticks.iter().take(8).sum();
+    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+    (total - idle, total)
+}
+
+/// The share of the whole machine that was busy between two `machine_ticks` readings.
+fn machine_busy(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let busy = after.0.saturating_sub(before.0) as f64;
+    let total = after.1.saturating_sub(before.1).max(1) as f64;
+    100.0 * busy / total
+}
+
 /// CPU time this process has used (user + system), from /proc/self/stat.
 fn process_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -462,7 +486,9 @@ async fn inbox_throughput(n: usize, concurrency: usize, runs: usize) -> anyhow::
         }
         let signing = signing.elapsed();
         let cpu_before = process_cpu();
+        let machine_before = machine_ticks();
         let outcome = post_all(&client, &inbox, requests, concurrency).await;
+        let machine = machine_busy(machine_before, machine_ticks());
         let cpu = process_cpu().saturating_sub(cpu_before);
         sent += n;
 
@@ -477,7 +503,7 @@ async fn inbox_throughput(n: usize, concurrency: usize, runs: usize) -> anyhow::
         let lost = sent.saturating_sub(stored);
         println!(
             "run {run}: {rate:.0} activities/s ({n} in {:.2} s); latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
-             CPU {:.0}% of {cores} cores; {stored} of {sent} posts stored: {}{} (signing took {:.1} s, untimed)",
+             CPU: this process {:.0}%, whole machine {machine:.0}% of {cores} cores; {stored} of {sent} posts stored: {}{} (signing took {:.1} s, untimed)",
             outcome.wall.as_secs_f64(),
             millis(quantile(lat, 0.50)),
             millis(quantile(lat, 0.99)),
@@ -513,7 +539,8 @@ async fn inbox_throughput(n: usize, concurrency: usize, runs: usize) -> anyhow::
         millis(p99s[p99s.len() - 1]),
     );
     println!(
-        "CPU above counts the whole process: the node, the {concurrency} client connections and the idle sender"
+        "this process holds the node, the {concurrency} client connections and the idle sender; \
+         the whole machine adds the database server, if any, and anything else running"
     );
 
     store_ceiling(&receiver, n, concurrency).await?;

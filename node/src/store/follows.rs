@@ -59,6 +59,7 @@ impl Db {
         activity_id: &str,
         now: i64,
     ) -> Result<(), StoreError> {
+        let _changed = self.catalogue_change();
         sqlx::query(
             "INSERT INTO follows (follower_id, followee_id, state, follow_activity_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) \
@@ -109,6 +110,7 @@ impl Db {
         followee: &str,
         state: FollowState,
     ) -> Result<bool, StoreError> {
+        let _changed = self.catalogue_change();
         let done = sqlx::query(
             "UPDATE follows SET state = $3 WHERE follower_id = $1 AND followee_id = $2",
         )
@@ -121,6 +123,7 @@ impl Db {
     }
 
     pub async fn delete_follow(&self, follower: &str, followee: &str) -> Result<bool, StoreError> {
+        let _changed = self.catalogue_change();
         let done = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
             .bind(follower)
             .bind(followee)

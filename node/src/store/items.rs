@@ -1,6 +1,72 @@
 //! Catalogue items (ours and those of co-ops we follow) and the log of stock changes.
 
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
 use super::{Backend, Db, StoreError};
+
+/// Recent catalogue pages, kept until anything in the catalogue changes in this process, and at
+/// most a couple of seconds (another process sharing a PostgreSQL database may have changed it).
+#[derive(Debug, Default)]
+pub struct CatalogueCache {
+    generation: AtomicU64,
+    pages: Mutex<HashMap<String, CachedPage>>,
+}
+
+#[derive(Debug)]
+struct CachedPage {
+    generation: u64,
+    at: Instant,
+    entries: Arc<Vec<CatalogueEntry>>,
+}
+
+/// See [`Db::catalogue_change`].
+pub(crate) struct CatalogueChange<'a>(&'a CatalogueCache);
+
+impl Drop for CatalogueChange<'_> {
+    fn drop(&mut self) {
+        self.0.changed();
+    }
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(2);
+const CACHE_PAGES: usize = 20_000;
+
+impl CatalogueCache {
+    fn get(&self, key: &str) -> Option<Arc<Vec<CatalogueEntry>>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let pages = self.pages.lock().ok()?;
+        let page = pages.get(key)?;
+        (page.generation == generation && page.at.elapsed() < CACHE_TTL)
+            .then(|| page.entries.clone())
+    }
+
+    fn put(&self, key: String, generation: u64, entries: Arc<Vec<CatalogueEntry>>) {
+        if let Ok(mut pages) = self.pages.lock() {
+            if pages.len() >= CACHE_PAGES {
+                pages.clear();
+            }
+            pages.insert(
+                key,
+                CachedPage {
+                    generation,
+                    at: Instant::now(),
+                    entries,
+                },
+            );
+        }
+    }
+
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ItemRow {
@@ -158,6 +224,7 @@ fn fts_terms(text: &str, backend: Backend) -> Option<String> {
 impl Db {
     /// Stores an item, or replaces what we had of it (a newer version from its owner).
     pub async fn upsert_item(&self, item: &ItemRow) -> Result<(), StoreError> {
+        let _changed = self.catalogue_change();
         sqlx::query(
             "INSERT INTO items (id, owner_id, is_local, name, description_md, description_html, \
              unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, \
@@ -197,6 +264,7 @@ impl Db {
 
     /// Changes a local item's description, price and the rest, leaving its stock and state.
     pub async fn update_item_details(&self, item: &ItemRow) -> Result<bool, StoreError> {
+        let _changed = self.catalogue_change();
         let done = sqlx::query(
             "UPDATE items SET name = $2, description_md = $3, description_html = $4, unit = $5, \
              price_minor = $6, currency = $7, low_stock_at = $8, product_type = $9, \
@@ -223,6 +291,7 @@ impl Db {
 
     /// Stores many items in one transaction (imports and benchmarks).
     pub async fn insert_items(&self, items: &[ItemRow]) -> Result<(), StoreError> {
+        let _changed = self.catalogue_change();
         let mut tx = self.write().begin().await?;
         for item in items {
             sqlx::query(
@@ -297,6 +366,31 @@ impl Db {
     /// The network catalogue: active items of local co-ops and of co-ops a local actor follows.
     /// Returns one page and whether more follow.
     pub async fn catalogue(
+        &self,
+        q: &CatalogueQuery,
+        sort: Sort,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<CatalogueEntry>, StoreError> {
+        let key = format!("{q:?}|{}|{limit}|{offset}", sort.as_str());
+        if let Some(entries) = self.catalogue_cache.get(&key) {
+            return Ok(entries.as_ref().clone());
+        }
+        // The generation before the query: a change during it makes the page stale at once.
+        let generation = self.catalogue_cache.generation.load(Ordering::Acquire);
+        let entries = self.catalogue_uncached(q, sort, limit, offset).await?;
+        self.catalogue_cache
+            .put(key, generation, Arc::new(entries.clone()));
+        Ok(entries)
+    }
+
+    /// Marks the catalogue changed when the returned guard drops, that is after the caller's
+    /// writes: a page read meanwhile was read under the older generation and is not reused.
+    pub(crate) fn catalogue_change(&self) -> CatalogueChange<'_> {
+        CatalogueChange(&self.catalogue_cache)
+    }
+
+    async fn catalogue_uncached(
         &self,
         q: &CatalogueQuery,
         sort: Sort,
@@ -414,6 +508,7 @@ impl Db {
         reason: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
+        let _changed = self.catalogue_change();
         let mut tx = self.write().begin().await?;
         let before: Option<i64> = sqlx::query_scalar("SELECT stock FROM items WHERE id = $1")
             .bind(item)
@@ -464,6 +559,7 @@ impl Db {
         state: &str,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let _changed = self.catalogue_change();
         let done = sqlx::query("UPDATE items SET state = $2, updated_at = $3 WHERE id = $1")
             .bind(item)
             .bind(state)

@@ -49,6 +49,7 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    catalogue_cache: std::sync::Arc<items::CatalogueCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -81,6 +82,7 @@ impl Db {
                     read,
                     write,
                     backend,
+                    catalogue_cache: Default::default(),
                 }
             }
             Backend::Postgres => {
@@ -93,6 +95,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    catalogue_cache: Default::default(),
                 }
             }
         };

@@ -97,6 +97,7 @@ impl Db {
     /// the accepted order, all in one transaction. A refused order is recorded as rejected, with
     /// the reason, and takes nothing.
     pub async fn accept_order(&self, order: &NewOrder) -> Result<Acceptance, StoreError> {
+        let _changed = self.catalogue_change();
         if let Some(existing) = self.order(&order.id).await? {
             return Ok(Acceptance::AlreadyKnown(existing.state));
         }
@@ -278,6 +279,7 @@ impl Db {
         restock: bool,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let _changed = self.catalogue_change();
         let mut tx = self.write().begin().await?;
         let placeholders: Vec<String> = (0..from.len()).map(|i| format!("${}", i + 5)).collect();
         let sql = format!(
