@@ -1,0 +1,34 @@
+//! The participatory planning engine of Coopnet.
+//!
+//! Consumer councils and workplaces plan a period's consumption and production together. A
+//! facilitation board broadcasts indicative prices; every council proposes what it wants
+//! within its budget of credits, every workplace what it would produce and the inputs it
+//! needs; the board adds the proposals up and moves the prices of goods in excess demand up
+//! and of goods in excess supply down; and so on until the plan is feasible.
+//!
+//! This crate is that procedure and nothing around it: no I/O, no federation, no storage.
+//! - [`goods`]: what is planned, with kinds and units.
+//! - [`proposals`]: councils and workplaces and their declared responses.
+//! - [`Economy`]: the participants stored flat, their proposals computed and added up.
+
+mod economy;
+pub mod goods;
+pub mod proposals;
+
+pub use economy::{Dimensions, Economy, EconomyBuilder, GatherTimes, PlanState};
+pub use goods::{Good, GoodId, GoodKind};
+pub use proposals::{Council, PreferenceKind, TechnologyKind, Workplace};
+
+/// What can go wrong when building or planning an economy.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanningError {
+    /// Input that does not describe a plannable economy.
+    #[error("invalid economy: {0}")]
+    Invalid(String),
+    /// The reference optimum cannot be formulated for this economy.
+    #[error("no reference optimum: {0}")]
+    OptimumUnsupported(String),
+    /// The convex solver did not reach a solution.
+    #[error("the convex solver stopped without a solution: {0}")]
+    Solver(String),
+}
