@@ -10,14 +10,20 @@
 //! - [`goods`]: what is planned, with kinds and units.
 //! - [`proposals`]: councils and workplaces and their declared responses.
 //! - [`Economy`]: the participants stored flat, their proposals computed and added up.
+//! - [`prices`]: the rules that move prices between rounds.
+//! - [`rounds`]: the procedure, its stopping rules and its per-round log.
 
 mod economy;
 pub mod goods;
+pub mod prices;
 pub mod proposals;
+pub mod rounds;
 
 pub use economy::{Dimensions, Economy, EconomyBuilder, GatherTimes, PlanState};
 pub use goods::{Good, GoodId, GoodKind};
+pub use prices::{PriceRule, RuleKind};
 pub use proposals::{Council, PreferenceKind, TechnologyKind, Workplace};
+pub use rounds::{run, Outcome, PhaseTimes, Plan, PlannerOptions, RoundLog};
 
 /// What can go wrong when building or planning an economy.
 #[derive(Debug, thiserror::Error)]
