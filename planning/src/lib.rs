@@ -12,14 +12,17 @@
 //! - [`Economy`]: the participants stored flat, their proposals computed and added up.
 //! - [`prices`]: the rules that move prices between rounds.
 //! - [`rounds`]: the procedure, its stopping rules and its per-round log.
+//! - [`generation`]: seeded economies of any size.
 
 mod economy;
+pub mod generation;
 pub mod goods;
 pub mod prices;
 pub mod proposals;
 pub mod rounds;
 
 pub use economy::{Dimensions, Economy, EconomyBuilder, GatherTimes, PlanState};
+pub use generation::{generate, perturb, Generated, GenerationOptions};
 pub use goods::{Good, GoodId, GoodKind};
 pub use prices::{PriceRule, RuleKind};
 pub use proposals::{Council, PreferenceKind, TechnologyKind, Workplace};
