@@ -12,11 +12,13 @@
 //! - [`Economy`]: the participants stored flat, their proposals computed and added up.
 //! - [`prices`]: the rules that move prices between rounds.
 //! - [`rounds`]: the procedure, its stopping rules and its per-round log.
+//! - [`optimum`]: the reference optimum from a convex solver, welfare gap and price distance.
 //! - [`generation`]: seeded economies of any size.
 
 mod economy;
 pub mod generation;
 pub mod goods;
+pub mod optimum;
 pub mod prices;
 pub mod proposals;
 pub mod rounds;
@@ -24,6 +26,7 @@ pub mod rounds;
 pub use economy::{Dimensions, Economy, EconomyBuilder, GatherTimes, PlanState};
 pub use generation::{generate, perturb, Generated, GenerationOptions};
 pub use goods::{Good, GoodId, GoodKind};
+pub use optimum::{price_distance, solve_optimum, welfare_gap_pct, Optimum};
 pub use prices::{PriceRule, RuleKind};
 pub use proposals::{Council, PreferenceKind, TechnologyKind, Workplace};
 pub use rounds::{run, Outcome, PhaseTimes, Plan, PlannerOptions, RoundLog};
