@@ -14,7 +14,9 @@
 //! - [`rounds`]: the procedure, its stopping rules and its per-round log.
 //! - [`optimum`]: the reference optimum from a convex solver, welfare gap and price distance.
 //! - [`generation`]: seeded economies of any size.
+//! - [`simulation`]: one call that generates, plans, compares and reports; CSV and SVG.
 
+pub mod chart;
 mod economy;
 pub mod generation;
 pub mod goods;
@@ -22,6 +24,7 @@ pub mod optimum;
 pub mod prices;
 pub mod proposals;
 pub mod rounds;
+pub mod simulation;
 
 pub use economy::{Dimensions, Economy, EconomyBuilder, GatherTimes, PlanState};
 pub use generation::{generate, perturb, Generated, GenerationOptions};
@@ -30,6 +33,7 @@ pub use optimum::{price_distance, solve_optimum, welfare_gap_pct, Optimum};
 pub use prices::{PriceRule, RuleKind};
 pub use proposals::{Council, PreferenceKind, TechnologyKind, Workplace};
 pub use rounds::{run, Outcome, PhaseTimes, Plan, PlannerOptions, RoundLog};
+pub use simulation::{simulate, OptimumMode, SimulateOptions, SimulationReport, Summary};
 
 /// What can go wrong when building or planning an economy.
 #[derive(Debug, thiserror::Error)]
