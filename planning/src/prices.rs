@@ -10,7 +10,7 @@
 //! which lies in `[−2, 2]`, is symmetric in shortage and surplus, and is defined whenever
 //! either side is positive. It then raises the prices of goods in excess demand and lowers
 //! the others by one of two rules. Both aim at a small planned surplus `m` (the *target
-//! surplus*, default 0.5%) rather than at exact balance, by using `ê = e + m` in place of `e`:
+//! surplus*, default 0.25%) rather than at exact balance, by using `ê = e + m` in place of `e`:
 //! prices settle where each good is in slight excess supply, which is what a plan needs to be
 //! strictly feasible (no good with positive excess demand) rather than feasible only in the
 //! limit. Imported goods keep their outside price.
@@ -33,8 +33,13 @@
 //! moves by up to 20% a round (`0.25 × (1.05 − 0.5²)`), and a good whose excess has just
 //! dropped moves less than its previous imbalance alone would ask; the quoted form never moves
 //! a price by more than 5.2%. Coopnet follows the published form, steering by `ê`, and
-//! multiplies the step by the damping `κ_g` below before the 0.001 floor is applied. A good
-//! exactly in balance keeps its price.
+//! multiplies the whole step, floor included, by the damping `κ_g` below: with an undamped
+//! floor, goods near balance keep moving by 0.1% a round and some of them are always short,
+//! so the plan never becomes strictly feasible. A good exactly in balance keeps its price.
+//!
+//! ```text
+//! δ = κ_g · max(0.001, v_t (1.05 − 0.5^|ê_t|))
+//! ```
 //!
 //! # The multiplicative rule
 //!
@@ -275,7 +280,7 @@ impl PriceAdjuster {
                     let v = self.last_size[g];
                     self.last_size[g] = e.abs().min(cap);
                     let w = v * (1.05 - 0.5f64.powf(e.abs()));
-                    1.0 + f64::from(sign) * (self.damping[g] * w).max(floor)
+                    1.0 + f64::from(sign) * self.damping[g] * w.max(floor)
                 }
                 PriceRule::Multiplicative {
                     step,

@@ -8,9 +8,13 @@
 //! # When the procedure stops
 //!
 //! - **Feasible**: no planned good has positive excess demand (the plan is strictly
-//!   feasible) and the worst relative excess is at most `stop_within` (3% by default), so
-//!   nothing is wasted on large surpluses either. Set `stop_within` to infinity to stop at the
-//!   first strictly feasible round.
+//!   feasible) and the worst relative excess is at most `stop_within` (1% by default), so
+//!   little is wasted on surpluses either: a plan stopped at the first strictly feasible round
+//!   under 3% leaves goods up to 3% unused, and its welfare falls 1% to 3% short of the
+//!   optimum on generated economies; under 1%, less than 1% short. Set `stop_within` to
+//!   infinity to stop at the first strictly feasible round. The rounds at which the worst
+//!   excess first fell under 5% and 3%, and the first strictly feasible round, are reported
+//!   whatever the stopping rule.
 //! - **No progress**: for `patience` rounds in a row the largest distance of a good's excess
 //!   from the target surplus has not improved on its best value by at least 1%. Prices are
 //!   then cycling or creeping; the outcome says which (`oscillating` is set when some good's
@@ -40,7 +44,7 @@ const MIN_IMPROVEMENT: f64 = 0.01;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannerOptions {
     pub rule: PriceRule,
-    /// The surplus the board aims at per good, as a relative excess (0.005 is 0.5%).
+    /// The surplus the board aims at per good, as a relative excess (0.0025 is 0.25%).
     pub target_surplus: f64,
     /// Stop once strictly feasible and the worst relative excess is at most this.
     pub stop_within: f64,
@@ -55,8 +59,8 @@ impl Default for PlannerOptions {
     fn default() -> Self {
         PlannerOptions {
             rule: PriceRule::pequod(),
-            target_surplus: 0.005,
-            stop_within: 0.03,
+            target_surplus: 0.0025,
+            stop_within: 0.01,
             max_rounds: 500,
             patience: 40,
             start_prices: None,
