@@ -54,10 +54,10 @@
 //!
 //! Both rules multiply a good's step by `κ_g`, which starts at 1. Each time the sign of the
 //! good's `ê` flips (the board overshot), `κ_g` is multiplied by 0.7, down to 1/64; each
-//! round in which it keeps its sign, `κ_g` is multiplied by 1.5, up to 1, so a good that was
+//! round in which it keeps its sign, `κ_g` is multiplied by 1.2, up to 1, so a good that was
 //! damped early can speed up again when it has far to go. (Halving without recovery makes
-//! the Pequod rule, whose steps are already small, take twice the rounds on generated
-//! economies.)
+//! the Pequod rule, whose steps are already small, take up to twice the rounds on generated
+//! economies; recovering by 1.5 lets it oscillate on the largest ones.)
 //!
 //! Both rules multiply a positive price by a positive factor, and prices are kept within
 //! `[PRICE_FLOOR, PRICE_CEILING]`, so no price is ever negative, zero or NaN.
@@ -150,7 +150,7 @@ impl Default for Damping {
     fn default() -> Self {
         Damping {
             shrink: 0.7,
-            recovery: 1.5,
+            recovery: 1.2,
             floor: 1.0 / 64.0,
         }
     }
@@ -324,11 +324,11 @@ mod tests {
         adjuster.update(&goods, &mut prices, &[-0.1]);
         let w = 0.25 * (1.05 - 0.5f64.powf(0.1));
         assert!((prices[0] - before * (1.0 - 0.7 * w)).abs() < 1e-12);
-        // Same sign again: the damping recovers (0.7 × 1.5 ≥ 1), v is last round's 0.1.
+        // Same sign again: the damping recovers to 0.7 × 1.2, v is last round's 0.1.
         let before = prices[0];
         adjuster.update(&goods, &mut prices, &[-1e-6]);
         let w = 0.1 * (1.05 - 0.5f64.powf(1e-6));
-        assert!((prices[0] - before * (1.0 - w)).abs() < 1e-12);
+        assert!((prices[0] - before * (1.0 - 0.84 * w)).abs() < 1e-12);
         // After a tiny imbalance the step is the floor.
         let before = prices[0];
         adjuster.update(&goods, &mut prices, &[-1e-6]);
