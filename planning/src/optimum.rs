@@ -19,16 +19,18 @@
 //! procedure is looking for, and its **welfare** is the best any plan can do by the same
 //! measure as [`crate::Economy::welfare_of`].
 //!
-//! It is written in conic form: `t ≤ ln x` as an exponential cone `(t, 1, x)`; the
-//! Cobb-Douglas technology `y ≤ A Π z_g^b_g` with `Σ b < 1` as the weighted geometric mean
-//! of `(z_1, …, z_n, 1)` with weights `(b_1, …, b_n, 1 − β)`, split into a chain of `n`
-//! three-dimensional power cones (Clarabel's generalised power cone stalled on these
-//! problems where the chain solves them); the Leontief technology `y ≤ A m^β, z_g = c_g m` as a power
+//! It is written in conic form. `t ≤ ln x` is an exponential cone `(t, 1, x)`. The
+//! Cobb-Douglas technology `y ≤ A Π z_g^b_g` with `Σ b < 1` says that `y / A` is at most the
+//! weighted geometric mean of `(z_1, …, z_n, 1)` with weights `(b_1, …, b_n, 1 − β)`, which
+//! holds exactly when there are `s_i ≤ (y/A) ln(x_i / (y/A))` (one exponential cone per entry)
+//! with `Σ w_i s_i ≥ 0`. (Clarabel's generalised power cone stalled on these problems, and a
+//! chain of three-dimensional power cones beyond a few thousand workplaces; the exponential
+//! cones solve 10,000 workplaces.) The Leontief technology `y ≤ A m^β, z_g = c_g m` is a power
 //! cone `(m, 1, y / A)`. Cobb-Douglas councils are aggregated exactly: for a given total `X_i`
 //! of good `i`, `Σ_k B_k a_ki ln x_ki` is largest when each council gets the share
 //! `B_k a_ki / α_i` with `α_i = Σ_k B_k a_ki`, so they contribute `α_i ln X_i` plus a constant
-//! and need one cone per good, however many councils there are. Leontief councils and
-//! workplaces keep one cone each.
+//! and need one cone per good, however many councils there are. Leontief councils keep one
+//! cone each, workplaces one per input.
 //!
 //! Every quantity is measured relative to the plan the participants propose at some reference
 //! prices, and the objective is divided by the total credits; this keeps the solver's numbers
@@ -202,11 +204,17 @@ pub fn solve_optimum(
     enum Cone {
         /// `(t, 1, x)`: `t ≤ ln x`.
         Exp { t: usize, x: usize },
-        /// `(x, y or 1, z_coef · z)`: `x^α y^(1−α) ≥ |z_coef · z|`.
+        /// `(s, y_coef · y, x or 1)`: `s ≤ c y ln(x / (c y))` with `c = y_coef`.
+        Entropy {
+            s: usize,
+            y_coef: f64,
+            y: usize,
+            x: Option<usize>,
+        },
+        /// `(x, 1, z_coef · z)`: `x^α ≥ |z_coef · z|`.
         Pow {
             alpha: f64,
             x: usize,
-            y: Option<usize>,
             z_coef: f64,
             z: usize,
         },
@@ -262,7 +270,7 @@ pub fn solve_optimum(
                 // y_ref ỹ ≤ A Π (z_ref z̃)^b  ⇔  ỹ / κ ≤ Π z̃^b with κ = A Π z_ref^b / y_ref.
                 let mut ln_kappa = w.scale[j].ln() - y_ref.ln();
                 let mut xs = Vec::with_capacity(end - start);
-                let mut alphas = Vec::with_capacity(end - start + 1);
+                let mut exponents = Vec::with_capacity(end - start);
                 for e in start..end {
                     let g = w.good[e] as usize;
                     let z_ref = scale_of(state.workplace_input[e]);
@@ -270,29 +278,33 @@ pub fn solve_optimum(
                     let z = p.var(0.0);
                     p.entry(g, z, z_ref / good_scale[g]);
                     xs.push(z);
-                    alphas.push(w.coefficient[e]);
+                    exponents.push(w.coefficient[e]);
                 }
-                // The weighted geometric mean of (z̃_1, …, z̃_n, 1) with weights
-                // (b_1, …, b_n, 1 − β), as a chain of three-dimensional power cones:
-                // w_i ≤ z̃_i^(b_i/R_i) v_i^(1 − b_i/R_i) with R_i the weight not yet used and
-                // w_(i+1) = v_i, ending on the constant 1.
-                let mut target = (y, (-ln_kappa).exp());
-                let mut remaining = w.returns[j] + (1.0 - w.returns[j]);
-                for (i, (&x, &b)) in xs.iter().zip(&alphas).enumerate() {
-                    let last = i + 1 == xs.len();
-                    let rest = if last { None } else { Some(p.var(0.0)) };
-                    cones.push(Cone::Pow {
-                        alpha: b / remaining,
-                        x,
-                        y: rest,
-                        z_coef: target.1,
-                        z: target.0,
+                // y ≤ A Π z^b is ỹ/κ ≤ Π z̃_g^b_g · 1^(1−β), a weighted geometric mean with
+                // weights summing to one, which holds exactly when there are s_i with
+                // s_i ≤ (ỹ/κ) ln(x_i / (ỹ/κ)) for each entry x_i (exponential cones) and
+                // Σ w_i s_i ≥ 0.
+                let y_coef = (-ln_kappa).exp();
+                let mut weighted = Vec::with_capacity(xs.len() + 1);
+                for (&x, &b) in xs.iter().zip(&exponents) {
+                    let s = p.var(0.0);
+                    cones.push(Cone::Entropy {
+                        s,
+                        y_coef,
+                        y,
+                        x: Some(x),
                     });
-                    remaining -= b;
-                    if let Some(v) = rest {
-                        target = (v, 1.0);
-                    }
+                    weighted.push((s, -b));
                 }
+                let s = p.var(0.0);
+                cones.push(Cone::Entropy {
+                    s,
+                    y_coef,
+                    y,
+                    x: None,
+                });
+                weighted.push((s, -(1.0 - w.returns[j])));
+                extra_nonneg.push((0.0, weighted));
                 workplace_vars.push((y, y_ref));
             }
             TechnologyKind::Leontief => {
@@ -307,7 +319,6 @@ pub fn solve_optimum(
                 cones.push(Cone::Pow {
                     alpha: w.returns[j],
                     x: act,
-                    y: None,
                     z_coef: (-ln_kappa).exp(),
                     z: y,
                 });
@@ -339,18 +350,23 @@ pub fn solve_optimum(
                 p.row(0.0, &[(*x, -1.0)]);
                 p.cones.push(SupportedConeT::ExponentialConeT());
             }
+            Cone::Entropy { s, y_coef, y, x } => {
+                p.row(0.0, &[(*s, -1.0)]);
+                p.row(0.0, &[(*y, -y_coef)]);
+                match x {
+                    Some(x) => p.row(0.0, &[(*x, -1.0)]),
+                    None => p.row(1.0, &[]),
+                };
+                p.cones.push(SupportedConeT::ExponentialConeT());
+            }
             Cone::Pow {
                 alpha,
                 x,
-                y,
                 z_coef,
                 z,
             } => {
                 p.row(0.0, &[(*x, -1.0)]);
-                match y {
-                    Some(y) => p.row(0.0, &[(*y, -1.0)]),
-                    None => p.row(1.0, &[]),
-                };
+                p.row(1.0, &[]);
                 p.row(0.0, &[(*z, -z_coef)]);
                 p.cones.push(SupportedConeT::PowerConeT(*alpha));
             }
