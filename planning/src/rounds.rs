@@ -170,6 +170,14 @@ impl Plan {
     pub fn first_feasible_round(&self) -> Option<u32> {
         self.rounds.iter().find(|r| r.feasible).map(|r| r.round)
     }
+
+    /// First round whose plan was strictly feasible with no good's excess beyond `threshold`.
+    pub fn first_feasible_round_within(&self, threshold: f64) -> Option<u32> {
+        self.rounds
+            .iter()
+            .find(|r| r.feasible && r.worst_excess < threshold)
+            .map(|r| r.round)
+    }
 }
 
 /// Runs the procedure on `economy` to its end, calling `on_round` after every round.
