@@ -49,12 +49,13 @@ pub fn rounds_svg(goods: &[Good], rounds: &[RoundLog], title: &str) -> String {
         .filter(|e| *e > 0.0)
         .fold(f64::INFINITY, f64::min);
     let lo = smallest.clamp(1e-5, 0.01).log10().floor();
-    let hi = rounds
-        .iter()
-        .map(|r| r.worst_excess)
-        .fold(0.05, f64::max)
-        .log10()
-        .ceil();
+    // Relative excess never exceeds 2 (200%), so the axis stops there.
+    let largest = rounds.iter().map(|r| r.worst_excess).fold(0.05, f64::max);
+    let hi = if largest > 1.0 {
+        2f64.log10()
+    } else {
+        largest.log10().ceil()
+    };
     let y_excess = |e: f64| {
         let l = e.max(10f64.powf(lo)).log10();
         bottom - (bottom - top) * (l - lo) / (hi - lo)
