@@ -106,6 +106,17 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Participatory planning.
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Run the planning procedure on a generated economy and compare it with the optimum.
+    Simulate(crate::planning_cli::SimulateArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -299,6 +310,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Follow of {} sent from {}", target.handle(), coop.handle());
             Ok(())
         }
+        Command::Plan {
+            command: PlanCommand::Simulate(args),
+        } => tokio::task::spawn_blocking(move || crate::planning_cli::run(args)).await?,
         Command::Db {
             command:
                 DbCommand::CopyToPostgres {
