@@ -50,8 +50,7 @@ fn simulate_prints_rounds_writes_files_and_ends_with_json() {
     let round_lines = stdout
         .lines()
         .filter(|l| {
-            l.trim_start()
-                .split_whitespace()
+            l.split_whitespace()
                 .next()
                 .is_some_and(|w| w.parse::<u32>().is_ok())
         })
