@@ -6,94 +6,6 @@ mod support;
 use coopnode::coops::CoopKind;
 use support::*;
 
-/// A browser-like session: keeps cookies, reads hidden CSRF fields.
-struct Visitor<'a> {
-    node: &'a TestNode,
-    cookies: Vec<(String, String)>,
-}
-
-impl<'a> Visitor<'a> {
-    fn new(node: &'a TestNode) -> Visitor<'a> {
-        Visitor {
-            node,
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, res: &reqwest::Response) {
-        for value in res.headers().get_all("set-cookie") {
-            let value = value.to_str().unwrap();
-            let (pair, _) = value.split_once(';').unwrap_or((value, ""));
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(name, _)| name != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (u16, String) {
-        let res = self
-            .node
-            .http
-            .get(self.node.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&res);
-        (res.status().as_u16(), res.text().await.unwrap())
-    }
-
-    /// Posts a form; returns the status and, for redirects, where to.
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        let res = self
-            .node
-            .http
-            .post(self.node.url(path))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&res);
-        let status = res.status().as_u16();
-        let location = res
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
-        let body = res.text().await.unwrap();
-        (status, location.unwrap_or(body))
-    }
-
-    async fn log_in(&mut self, username: &str, password: &str) -> (u16, String) {
-        let (_, page) = self.get("/login").await;
-        let csrf = csrf_of(&page);
-        self.post(
-            "/login",
-            &[
-                ("username", username),
-                ("password", password),
-                ("csrf", &csrf),
-            ],
-        )
-        .await
-    }
-}
-
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    page[at..].split('"').next().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn members_log_in_publish_and_log_out_and_forms_need_their_token() {
     let a = spawn_node().await;
@@ -132,7 +44,7 @@ async fn members_log_in_publish_and_log_out_and_forms_need_their_token() {
     );
 
     // A wrong password is refused without saying which part was wrong.
-    let (status, page) = visitor.log_in("alice", "not the password").await;
+    let (status, page) = visitor.log_in_with("alice", "not the password").await;
     assert_eq!(status, 401);
     assert!(page.contains("Wrong username or password"));
     // The login form itself needs its token.
@@ -148,7 +60,7 @@ async fn members_log_in_publish_and_log_out_and_forms_need_their_token() {
         .await;
     assert_eq!(status, 403);
 
-    let (status, to) = visitor.log_in("alice", PASSWORD).await;
+    let (status, to) = visitor.log_in_with("alice", PASSWORD).await;
     assert_eq!((status, to.as_str()), (303, "/"));
     let (_, admin) = visitor.get("/admin/bakery").await;
     assert!(admin.contains("Publish an announcement"));
@@ -213,7 +125,7 @@ async fn members_log_in_publish_and_log_out_and_forms_need_their_token() {
 
     // Bob is logged in but does not manage the bakery.
     let mut bob = Visitor::new(&a);
-    bob.log_in("bob", PASSWORD).await;
+    bob.log_in_with("bob", PASSWORD).await;
     let (status, _) = bob.get("/admin/bakery").await;
     assert_eq!(status, 403);
 
@@ -253,7 +165,7 @@ async fn search_finds_remote_coops_and_follow_works_from_the_form() {
         "visitors do not make the node fetch for them"
     );
     assert!(!page.contains("The printshop co-op"));
-    visitor.log_in("alice", PASSWORD).await;
+    visitor.log_in_with("alice", PASSWORD).await;
     let (status, page) = visitor
         .get(&format!(
             "/search?q={}",

@@ -490,3 +490,124 @@ pub fn free_port() -> u16 {
         .expect("addr")
         .port()
 }
+
+/// A browser-like session: keeps cookies, reads hidden CSRF fields.
+pub struct Visitor<'a> {
+    pub node: &'a TestNode,
+    pub cookies: Vec<(String, String)>,
+}
+
+impl<'a> Visitor<'a> {
+    pub fn new(node: &'a TestNode) -> Visitor<'a> {
+        Visitor {
+            node,
+            cookies: Vec::new(),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn keep_cookies(&mut self, res: &reqwest::Response) {
+        for value in res.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap();
+            let (pair, _) = value.split_once(';').unwrap_or((value, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    pub async fn get_full(&mut self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let res = self
+            .node
+            .http
+            .get(self.node.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&res);
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap())
+    }
+
+    pub async fn get(&mut self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_full(path).await;
+        (status, body)
+    }
+
+    /// Posts a form; returns the status and, for redirects, where to.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let res = self
+            .node
+            .http
+            .post(self.node.url(path))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&res);
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = res.text().await.unwrap();
+        (status, location.unwrap_or(body))
+    }
+
+    /// Logs in with any password; returns the status and where the answer redirects.
+    pub async fn log_in_with(&mut self, username: &str, password: &str) -> (u16, String) {
+        let (_, page) = self.get("/login").await;
+        let csrf = csrf_of(&page);
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+        .await
+    }
+
+    pub async fn log_in(&mut self, username: &str) {
+        let (_, page) = self.get("/login").await;
+        let csrf = csrf_of(&page);
+        let (status, _) = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{username} logs in");
+    }
+}
+
+/// The value of the first field called `name` on a page.
+pub fn field(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("a {name} field"))
+        + marker.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+pub fn csrf_of(page: &str) -> String {
+    field(page, "csrf")
+}
