@@ -184,6 +184,31 @@ pub struct CatalogueQuery {
     pub in_stock_only: bool,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Binds an item's columns, in ITEM_COLUMNS order, to $1…$18.
+fn bind_item<'q>(query: AnyQuery<'q>, item: &'q ItemRow) -> AnyQuery<'q> {
+    query
+        .bind(&item.id)
+        .bind(&item.owner_id)
+        .bind(item.is_local)
+        .bind(&item.name)
+        .bind(&item.description_md)
+        .bind(&item.description_html)
+        .bind(&item.unit)
+        .bind(item.price_minor)
+        .bind(&item.currency)
+        .bind(item.stock)
+        .bind(item.low_stock_at)
+        .bind(&item.product_type)
+        .bind(&item.how_made)
+        .bind(&item.image_url)
+        .bind(&item.region)
+        .bind(&item.state)
+        .bind(item.published_at)
+        .bind(item.updated_at)
+}
+
 const ITEM_COLUMNS: &str = "id, owner_id, is_local, name, description_md, description_html, \
     unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, region, \
     state, published_at, updated_at";
@@ -225,7 +250,7 @@ impl Db {
     /// Stores an item, or replaces what we had of it (a newer version from its owner).
     pub async fn upsert_item(&self, item: &ItemRow) -> Result<(), StoreError> {
         let _changed = self.catalogue_change();
-        sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO items (id, owner_id, is_local, name, description_md, description_html, \
              unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, \
              region, state, published_at, updated_at) \
@@ -238,27 +263,8 @@ impl Db {
              image_url = excluded.image_url, region = excluded.region, state = excluded.state, \
              updated_at = excluded.updated_at \
              WHERE items.owner_id = excluded.owner_id AND items.updated_at <= excluded.updated_at",
-        )
-        .bind(&item.id)
-        .bind(&item.owner_id)
-        .bind(item.is_local)
-        .bind(&item.name)
-        .bind(&item.description_md)
-        .bind(&item.description_html)
-        .bind(&item.unit)
-        .bind(item.price_minor)
-        .bind(&item.currency)
-        .bind(item.stock)
-        .bind(item.low_stock_at)
-        .bind(&item.product_type)
-        .bind(&item.how_made)
-        .bind(&item.image_url)
-        .bind(&item.region)
-        .bind(&item.state)
-        .bind(item.published_at)
-        .bind(item.updated_at)
-        .execute(self.write())
-        .await?;
+        );
+        bind_item(query, item).execute(self.write()).await?;
         Ok(())
     }
 
@@ -294,33 +300,14 @@ impl Db {
         let _changed = self.catalogue_change();
         let mut tx = self.write().begin().await?;
         for item in items {
-            sqlx::query(
+            let query = sqlx::query(
                 "INSERT INTO items (id, owner_id, is_local, name, description_md, \
                  description_html, unit, price_minor, currency, stock, low_stock_at, product_type, \
                  how_made, image_url, region, state, published_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
                  $17, $18) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&item.id)
-            .bind(&item.owner_id)
-            .bind(item.is_local)
-            .bind(&item.name)
-            .bind(&item.description_md)
-            .bind(&item.description_html)
-            .bind(&item.unit)
-            .bind(item.price_minor)
-            .bind(&item.currency)
-            .bind(item.stock)
-            .bind(item.low_stock_at)
-            .bind(&item.product_type)
-            .bind(&item.how_made)
-            .bind(&item.image_url)
-            .bind(&item.region)
-            .bind(&item.state)
-            .bind(item.published_at)
-            .bind(item.updated_at)
-            .execute(&mut *tx)
-            .await?;
+            );
+            bind_item(query, item).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
