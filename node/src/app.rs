@@ -56,9 +56,6 @@ pub async fn open(data_dir: &Path) -> Result<FederationConfig<AppState>, AppErro
         settings: Arc::new(settings),
         wake: Arc::new(Notify::new()),
     };
-    if let Err(e) = state.db.optimize().await {
-        tracing::warn!(error = %e, "cannot refresh the query planner's statistics");
-    }
     let instance = coops::ensure_instance_actor(&state.db, &state.settings).await?;
     let instance = convert::local_actor(&instance, &state.settings);
     activitypub::federation_config(state, &instance).await
@@ -105,6 +102,7 @@ pub fn start(
         }
     });
     let workers = tokio::spawn(delivery::run(federation.clone()));
+    // The dispatcher also refreshes the planner's statistics, at start and hourly.
     Ok(RunningNode {
         addr,
         federation,

@@ -76,8 +76,8 @@ impl Db {
         let options: AnyConnectOptions = url.parse()?;
         let db = match backend {
             Backend::Sqlite => {
-                let write = sqlite_pool(1).connect_with(options.clone()).await?;
-                let read = sqlite_pool(8).connect_with(options).await?;
+                let write = sqlite_pool(1, false).connect_with(options.clone()).await?;
+                let read = sqlite_pool(8, true).connect_with(options).await?;
                 Db {
                     read,
                     write,
@@ -124,21 +124,23 @@ impl Db {
     }
 }
 
-fn sqlite_pool(size: u32) -> AnyPoolOptions {
+/// A SQLite pool. Readers map the file into memory (shared with the OS page cache, not copied
+/// per connection); the writer does not, since remapping a growing file costs more than it saves.
+fn sqlite_pool(size: u32, reads: bool) -> AnyPoolOptions {
+    let pragmas = if reads {
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; \
+         PRAGMA foreign_keys=ON; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-8000; \
+         PRAGMA temp_store=MEMORY;"
+    } else {
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; \
+         PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+    };
     AnyPoolOptions::new()
         .max_connections(size)
         .acquire_timeout(Duration::from_secs(60))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                // Reads go through a memory map of the file (shared with the OS page cache, not
-                // copied per connection), with a modest private page cache beside it.
-                conn.execute(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; \
-                     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; \
-                     PRAGMA mmap_size=1073741824; PRAGMA cache_size=-8000; \
-                     PRAGMA temp_store=MEMORY;",
-                )
-                .await?;
+                conn.execute(pragmas).await?;
                 Ok(())
             })
         })
