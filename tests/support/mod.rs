@@ -331,8 +331,35 @@ impl TestNode {
         self.state().db.queue_counts().await.expect("db").pending
     }
 
+    /// Stops the node and, on PostgreSQL, drops its database so test runs leave nothing behind.
     pub async fn shutdown(mut self) {
         self.stop().await;
+        let Ok(config) = FileConfig::load(&self.dir) else {
+            return;
+        };
+        drop_database(&config.database_url).await;
+    }
+}
+
+/// Drops a test database on PostgreSQL (SQLite files live in temporary folders). Best effort:
+/// a database still in use is left.
+pub async fn drop_database(url: &str) {
+    if !url.starts_with("postgres") {
+        return;
+    }
+    let Some(name) = Url::parse(url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_string())
+    else {
+        return;
+    };
+    if !name.starts_with("coopnet_") {
+        return;
+    }
+    if let Ok(mut conn) = sqlx::PgConnection::connect(&pg_admin_url()).await {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut conn)
+            .await;
     }
 }
 
