@@ -205,6 +205,13 @@ pub async fn outbox(
     Ok(collection_response(id, total, page, items))
 }
 
+/// Which side of follows a collection lists.
+#[derive(Clone, Copy)]
+enum Side {
+    Followers,
+    Following,
+}
+
 pub async fn followers(
     data: Data<AppState>,
     Path(name): Path<String>,
@@ -213,26 +220,7 @@ pub async fn followers(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = actor_of_collection(&data, &name, &uri).await?;
-    check_signed_fetch(&data, &method, &uri, &headers).await?;
-    let (page, offset) = offset(q.page)?;
-    let total = data.db.count_followers(actor.id.as_str()).await?;
-    let items = if page.is_some() {
-        data.db
-            .followers(actor.id.as_str(), PAGE_SIZE, offset)
-            .await?
-            .into_iter()
-            .map(Value::String)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(collection_response(
-        convert::followers_of(&actor.id),
-        total,
-        page,
-        items,
-    ))
+    follow_collection(&data, &name, q, &method, &uri, &headers, Side::Followers).await
 }
 
 pub async fn following(
@@ -243,22 +231,39 @@ pub async fn following(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = actor_of_collection(&data, &name, &uri).await?;
-    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    follow_collection(&data, &name, q, &method, &uri, &headers, Side::Following).await
+}
+
+async fn follow_collection(
+    data: &Data<AppState>,
+    name: &str,
+    q: PageQuery,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    side: Side,
+) -> Result<Response, AppError> {
+    let actor = actor_of_collection(data, name, uri).await?;
+    check_signed_fetch(data, method, uri, headers).await?;
     let (page, offset) = offset(q.page)?;
-    let total = data.db.count_following(actor.id.as_str()).await?;
-    let items = if page.is_some() {
-        data.db
-            .following(actor.id.as_str(), PAGE_SIZE, offset)
-            .await?
-            .into_iter()
-            .map(Value::String)
-            .collect()
-    } else {
-        Vec::new()
+    let id = actor.id.as_str();
+    let total = match side {
+        Side::Followers => data.db.count_followers(id).await?,
+        Side::Following => data.db.count_following(id).await?,
     };
-    let id = Url::parse(&format!("{}/following", actor.id)).map_err(|_| AppError::NotFound)?;
-    Ok(collection_response(id, total, page, items))
+    let ids = match (page, side) {
+        (None, _) => Vec::new(),
+        (Some(_), Side::Followers) => data.db.followers(id, PAGE_SIZE, offset).await?,
+        (Some(_), Side::Following) => data.db.following(id, PAGE_SIZE, offset).await?,
+    };
+    let collection = match side {
+        Side::Followers => convert::followers_of(&actor.id),
+        Side::Following => {
+            Url::parse(&format!("{}/following", actor.id)).map_err(|_| AppError::NotFound)?
+        }
+    };
+    let items = ids.into_iter().map(Value::String).collect();
+    Ok(collection_response(collection, total, page, items))
 }
 
 /// A post as a Note, or a Tombstone (410) once deleted.

@@ -435,10 +435,7 @@ pub async fn follow(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -464,10 +461,7 @@ pub async fn unfollow(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -618,6 +612,14 @@ pub async fn admin_coop(
     }
 }
 
+/// After an admin form: back to the co-op's admin page, or a page saying what was wrong.
+fn back_to_admin(data: &AppState, session: &Session, result: Result<String, AppError>) -> Response {
+    match result {
+        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
+        Err(e) => error_page(data, Some(session), e),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct PostForm {
     pub csrf: String,
@@ -637,10 +639,7 @@ pub async fn admin_post(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -663,10 +662,7 @@ pub async fn admin_edit_post(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -688,10 +684,7 @@ pub async fn admin_delete_post(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 #[derive(Debug, Deserialize)]
@@ -724,10 +717,7 @@ pub async fn admin_profile(
         Ok::<_, AppError>(coop.username)
     }
     .await;
-    match result {
-        Ok(username) => Redirect::to(&format!("/admin/{username}")).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    back_to_admin(&data, &session, result)
 }
 
 pub fn login_form(data: &AppState, csrf: &str, error: Option<&str>) -> Response {
