@@ -21,6 +21,9 @@ pub enum AppError {
     Conflict(String),
     #[error("the request body is larger than 1 MiB")]
     TooLarge,
+    /// Retry later: the request is fine but cannot be handled now.
+    #[error("{0}")]
+    Busy(String),
     #[error("a peer could not be reached or answered wrongly: {0}")]
     Peer(String),
     #[error(transparent)]
@@ -43,6 +46,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Peer(_) => StatusCode::BAD_GATEWAY,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

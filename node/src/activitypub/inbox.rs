@@ -159,8 +159,16 @@ pub async fn receive(
         )
         .await?
     {
-        // Another copy was applied, or is being applied now.
-        return Ok(());
+        // Applied already: acknowledge. Claimed but not applied: another copy is being applied
+        // now, or its process died mid-way. Only a retry can tell, so ask for one (the claim is
+        // taken over once it is old enough); acknowledging would lose the activity in the
+        // second case.
+        if data.db.inbox_has(activity.id.as_str()).await? {
+            return Ok(());
+        }
+        return Err(AppError::Busy(
+            "this activity is being applied; send it again later".into(),
+        ));
     }
     if let Err(e) = apply(data, kind, &activity, &actor).await {
         data.db.release_inbox_claim(id).await?;

@@ -5,7 +5,7 @@ use super::{Db, StoreError};
 
 /// How long an unapplied claim is left to the process that made it before another copy of the
 /// activity may take it over (that process has probably died).
-pub const CLAIM_TIMEOUT_MS: i64 = 60_000;
+pub const CLAIM_TIMEOUT_MS: i64 = 30_000;
 
 impl Db {
     /// Has this activity been applied already?
