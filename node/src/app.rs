@@ -32,6 +32,7 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     wake: Arc<Notify>,
+    planner: Arc<Notify>,
 }
 
 impl AppState {
@@ -42,6 +43,15 @@ impl AppState {
 
     pub(crate) fn wake_handle(&self) -> Arc<Notify> {
         self.wake.clone()
+    }
+
+    /// Tells the planner worker that a planning round changed.
+    pub fn wake_planner(&self) {
+        self.planner.notify_one();
+    }
+
+    pub(crate) fn planner_handle(&self) -> Arc<Notify> {
+        self.planner.clone()
     }
 }
 
@@ -55,6 +65,7 @@ pub async fn open(data_dir: &Path) -> Result<FederationConfig<AppState>, AppErro
         db,
         settings: Arc::new(settings),
         wake: Arc::new(Notify::new()),
+        planner: Arc::new(Notify::new()),
     };
     let instance = coops::ensure_instance_actor(&state.db, &state.settings).await?;
     let instance = convert::local_actor(&instance, &state.settings);
@@ -101,7 +112,10 @@ pub fn start(
             tracing::error!(error = %e, "server stopped");
         }
     });
-    let workers = tokio::spawn(delivery::run(federation.clone()));
+    let (deliveries, planner) = (federation.clone(), federation.clone());
+    let workers = tokio::spawn(async move {
+        tokio::join!(delivery::run(deliveries), activitypub::planning::run(planner));
+    });
     // The dispatcher also refreshes the planner's statistics, at start and hourly.
     Ok(RunningNode {
         addr,

@@ -14,6 +14,7 @@ pub mod coops;
 pub mod demo;
 pub mod error;
 pub mod orders;
+pub mod planning;
 pub mod planning_cli;
 pub mod portal;
 pub mod store;

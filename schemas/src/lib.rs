@@ -11,6 +11,7 @@ pub mod handle;
 pub mod market;
 pub mod nodeinfo;
 pub mod objects;
+pub mod planning;
 pub mod webfinger;
 
 pub use handle::{Handle, HandleError};

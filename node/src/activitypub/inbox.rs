@@ -25,12 +25,13 @@ use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
     market::ItemProposal,
+    planning::{PlanDoc, PlanProposal},
     objects::Note,
 };
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, market, outgoing, KnownActor};
+use super::{backfill, convert, market, outgoing, planning, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
@@ -246,6 +247,14 @@ pub async fn store_created(
         }
         other => other.clone(),
     };
+    if PlanProposal::is_plan_proposal(&object) {
+        planning::receive_proposal(data, author, &object).await?;
+        return Ok(true);
+    }
+    if PlanDoc::is_plan(&object) {
+        planning::receive_round(data, author, &object).await?;
+        return Ok(true);
+    }
     if ItemProposal::is_proposal(&object) {
         return market::store_item(data, author, &object, from_backfill).await;
     }
@@ -452,6 +461,9 @@ async fn receive_update(
     activity: &Activity,
     actor: &KnownActor,
 ) -> Result<(), AppError> {
+    if PlanDoc::is_plan(&activity.object) {
+        return planning::receive_round(data, actor, &activity.object).await;
+    }
     if ItemProposal::is_proposal(&activity.object) {
         return market::store_item(data, actor, &activity.object, false)
             .await

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod inbox;
 pub mod market;
 pub mod outgoing;
+pub mod planning;
 pub mod routes;
 
 use activitypub_federation::{

@@ -14,6 +14,7 @@ pub mod inbox;
 pub mod items;
 pub mod orders;
 pub mod outbox;
+pub mod planning;
 pub mod posts;
 pub mod transfer;
 pub mod users;

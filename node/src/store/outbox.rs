@@ -66,32 +66,7 @@ impl Db {
         if let Some(order) = a.order {
             insert_order(&mut tx, order, "requested", None).await?;
         }
-        sqlx::query(
-            "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
-             published_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(a.id)
-        .bind(a.actor_id)
-        .bind(a.activity_type)
-        .bind(a.object_id)
-        .bind(a.body)
-        .bind(a.is_public as i64)
-        .bind(a.published_at)
-        .execute(&mut *tx)
-        .await?;
-        for (inbox, host) in a.inboxes {
-            sqlx::query(
-                "INSERT INTO deliveries (activity_id, actor_id, inbox, host, next_attempt_at, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(a.id)
-            .bind(a.actor_id)
-            .bind(inbox)
-            .bind(host)
-            .bind(a.published_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_activity_rows(&mut tx, a).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -140,4 +115,38 @@ impl Db {
         .fetch_one(self.read())
         .await?)
     }
+}
+
+/// Writes an activity and its queued deliveries inside a caller's transaction.
+pub(crate) async fn insert_activity_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    a: &NewActivity<'_>,
+) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
+             published_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(a.id)
+        .bind(a.actor_id)
+        .bind(a.activity_type)
+        .bind(a.object_id)
+        .bind(a.body)
+        .bind(a.is_public as i64)
+        .bind(a.published_at)
+        .execute(&mut **tx)
+        .await?;
+        for (inbox, host) in a.inboxes {
+            sqlx::query(
+                "INSERT INTO deliveries (activity_id, actor_id, inbox, host, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(a.id)
+            .bind(a.actor_id)
+            .bind(inbox)
+            .bind(host)
+            .bind(a.published_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    Ok(())
 }
