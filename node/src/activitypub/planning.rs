@@ -607,27 +607,34 @@ pub async fn member_answers(
 /// participants that answer automatically and have not answered the current iteration.
 pub async fn planner_pass(state: &AppState) -> Result<(), AppError> {
     for row in state.db.open_plan_rounds().await? {
-        if row.is_local == 1 {
-            close_iteration(state, &row.id, false).await?;
+        if let Err(e) = pass_round(state, &row.id, row.is_local == 1).await {
+            tracing::warn!(round = %row.id, error = %e, "planning round pass failed");
         }
-        let Some(row) = state.db.plan_round(&row.id).await? else {
+    }
+    Ok(())
+}
+
+async fn pass_round(state: &AppState, round: &str, is_local: bool) -> Result<(), AppError> {
+    if is_local {
+        close_iteration(state, round, false).await?;
+    }
+    let Some(row) = state.db.plan_round(round).await? else {
+        return Ok(());
+    };
+    let doc = parse_doc(&row)?;
+    if doc.plan_status != PlanStatus::Open {
+        return Ok(());
+    }
+    for p in state.db.local_participants(round).await? {
+        if p.auto_answer != 1 || p.last_answered >= i64::from(doc.iteration) {
+            continue;
+        }
+        let Some(local) = state.db.local_actor(&p.actor_id).await? else {
             continue;
         };
-        let doc = parse_doc(&row)?;
-        if doc.plan_status != PlanStatus::Open {
-            continue;
-        }
-        for p in state.db.local_participants(&row.id).await? {
-            if p.auto_answer != 1 || p.last_answered >= i64::from(doc.iteration) {
-                continue;
-            }
-            let Some(local) = state.db.local_actor(&p.actor_id).await? else {
-                continue;
-            };
-            let participant = convert::local_actor(&local, &state.settings);
-            let (produce, consume) = automatic_answer(state, &doc, &participant).await?;
-            answer(state, &doc, &participant, produce, consume).await?;
-        }
+        let participant = convert::local_actor(&local, &state.settings);
+        let (produce, consume) = automatic_answer(state, &doc, &participant).await?;
+        answer(state, &doc, &participant, produce, consume).await?;
     }
     Ok(())
 }
@@ -645,4 +652,149 @@ pub async fn run(federation: FederationConfig<AppState>) {
             _ = tokio::time::sleep(Duration::from_secs(30)) => {}
         }
     }
+}
+
+/// What a person of this node may see and do in a round.
+#[derive(Debug, Default)]
+pub struct Viewer {
+    /// The round's board, if it is on this node and the person acts for it.
+    pub board: Option<KnownActor>,
+    /// Participants on this node the person acts for.
+    pub acts_for: Vec<KnownActor>,
+    /// Councils in the round the person belongs to, and may propose to.
+    pub member_of: Vec<KnownActor>,
+}
+
+impl Viewer {
+    pub fn may_see(&self) -> bool {
+        self.board.is_some() || !self.acts_for.is_empty() || !self.member_of.is_empty()
+    }
+}
+
+/// Rounds are shown only to the people of the co-ops taking part and of the board.
+pub async fn viewer(
+    state: &AppState,
+    user: &crate::store::users::UserRow,
+    doc: &PlanDoc,
+) -> Result<Viewer, AppError> {
+    let mut viewer = Viewer::default();
+    let belongs = state.db.coops_belonged_to(user.id).await?;
+    if state.settings.is_local(&doc.attributed_to)
+        && crate::coops::may_act_for(&state.db, user, doc.attributed_to.as_str()).await?
+    {
+        if let Some(row) = state.db.local_actor(doc.attributed_to.as_str()).await? {
+            viewer.board = Some(convert::local_actor(&row, &state.settings));
+        }
+    }
+    for p in &doc.participants {
+        if !state.settings.is_local(&p.actor) {
+            continue;
+        }
+        let Some(row) = state.db.local_actor(p.actor.as_str()).await? else {
+            continue;
+        };
+        let actor = convert::local_actor(&row, &state.settings);
+        if crate::coops::may_act_for(&state.db, user, p.actor.as_str()).await? {
+            viewer.acts_for.push(actor.clone());
+        }
+        if p.role == ParticipantRole::Council && belongs.iter().any(|c| c == p.actor.as_str()) {
+            viewer.member_of.push(actor);
+        }
+    }
+    Ok(viewer)
+}
+
+/// A member's own proposal to a council for the current iteration; the council answers again
+/// if it answers automatically.
+pub async fn member_proposal(
+    state: &AppState,
+    doc: &PlanDoc,
+    council: &KnownActor,
+    user_id: i64,
+    quantities: Vec<f64>,
+) -> Result<(), AppError> {
+    if doc.plan_status != PlanStatus::Open {
+        return Err(AppError::Conflict("the round has ended".into()));
+    }
+    planning::check_proposal(
+        doc,
+        ParticipantRole::Council,
+        &vec![0.0; doc.goods.len()],
+        &quantities,
+    )?;
+    state
+        .db
+        .upsert_member_proposal(
+            doc.id.as_str(),
+            council.id.as_str(),
+            user_id,
+            i64::from(doc.iteration),
+            &serde_json::to_string(&doc.prices)?,
+            &serde_json::to_string(&quantities)?,
+            now_ms(),
+        )
+        .await?;
+    let auto = state
+        .db
+        .local_participants(doc.id.as_str())
+        .await?
+        .iter()
+        .any(|p| p.actor_id == council.id.as_str() && p.auto_answer == 1);
+    if auto {
+        let (produce, consume) = automatic_answer(state, doc, council).await?;
+        answer(state, doc, council, produce, consume).await?;
+    }
+    Ok(())
+}
+
+/// A participant answers by hand: from now on it is not answered for automatically, until it
+/// says so again. A council's answer must fit its budget.
+pub async fn manual_answer(
+    state: &AppState,
+    doc: &PlanDoc,
+    participant: &KnownActor,
+    produce: Vec<f64>,
+    consume: Vec<f64>,
+) -> Result<(), AppError> {
+    if role_of(participant)? == ParticipantRole::Council {
+        let budget = profile_of(state, participant.id.as_str()).await?.budget;
+        let spent = planning::cost(doc, &consume);
+        if let Some(b) = budget {
+            if spent > b * (1.0 + 1e-9) {
+                return Err(AppError::bad(format!(
+                    "the proposal costs {spent:.2} credits at this iteration's prices; the council's budget is {b:.2}"
+                )));
+            }
+        }
+    }
+    answer(state, doc, participant, produce, consume).await?;
+    state
+        .db
+        .set_plan_auto_answer(doc.id.as_str(), participant.id.as_str(), false)
+        .await?;
+    Ok(())
+}
+
+/// A participant goes back to answering automatically, at once for the current iteration.
+pub async fn answer_automatically(
+    state: &AppState,
+    doc: &PlanDoc,
+    participant: &KnownActor,
+) -> Result<(), AppError> {
+    state
+        .db
+        .set_plan_auto_answer(doc.id.as_str(), participant.id.as_str(), true)
+        .await?;
+    if doc.plan_status == PlanStatus::Open {
+        let (produce, consume) = automatic_answer(state, doc, participant).await?;
+        answer(state, doc, participant, produce, consume).await?;
+    }
+    Ok(())
+}
+
+/// A round this node knows, by id.
+pub async fn round(state: &AppState, id: &str) -> Result<(PlanRoundRow, PlanDoc), AppError> {
+    let row = state.db.plan_round(id).await?.ok_or(AppError::NotFound)?;
+    let doc = parse_doc(&row)?;
+    Ok((row, doc))
 }

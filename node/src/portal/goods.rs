@@ -55,6 +55,10 @@ pub fn admin_links(coop: &KnownActor) -> Markup {
                 _ => {}
             }
             a href={(base) "/enquiries"} { "Enquiries" }
+            @if coop.coop_kind.as_deref() == Some("facilitation-board") {
+                a href={"/plans/new?board=" (coop.username)} { "Open a planning round" }
+            }
+            a href={(base) "/planning"} { "Planning profile and members" }
         }
     }
 }

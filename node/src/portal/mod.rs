@@ -10,6 +10,7 @@ pub mod enquiries;
 pub mod goods;
 pub mod orders;
 pub mod pages;
+pub mod planning;
 
 use axum::{
     http::header,
@@ -44,6 +45,7 @@ pub fn routes() -> Router {
         .merge(goods::routes())
         .merge(orders::routes())
         .merge(enquiries::routes())
+        .merge(planning::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -78,6 +80,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
+                            a href="/plans" { "Planning" }
                             a href="/admin" { "My co-ops" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);
@@ -139,6 +142,8 @@ dl.facts dt { font-weight:600; }
 dl.facts dd { margin:0; }
 table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; border-bottom:1px solid var(--line); padding:.35rem .25rem; }
+div.chart svg { max-width:100%; height:auto; }
+section#round { overflow-x:auto; }
 input[type=number], input[type=url] { width:100%; padding:.5rem; border:1px solid #767676; border-radius:4px; font:inherit; background:#fff; color:var(--ink); }
 p.check label { display:inline; font-weight:600; margin-left:.4rem; }
 nav.admin-links { display:flex; flex-wrap:wrap; gap:.5rem 1rem; margin:.5rem 0 1rem; }
