@@ -4,6 +4,7 @@
 
 mod market;
 mod openapi;
+mod planning;
 
 use activitypub_federation::config::Data;
 use axum::{
@@ -45,6 +46,7 @@ pub fn routes() -> Router {
         .route("/api/v1/coops/{handle}/shares", post(share))
         .route("/api/v1/lookup", get(lookup))
         .merge(market::routes())
+        .merge(planning::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.

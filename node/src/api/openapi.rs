@@ -136,12 +136,99 @@ fn market_paths() -> Value {
     })
 }
 
+/// The planning round routes.
+fn planning_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let done = |description: &str| json!({ "description": description });
+    let conflict = json!({ "$ref": "#/components/responses/Error" });
+    let bearer = json!([{ "bearer": [] }]);
+    let round_ref = json!({ "type": "string", "format": "uri", "description": "The round's id." });
+    let quantities = json!({ "type": "array", "items": { "type": "number", "minimum": 0 }, "description": "One quantity per good, in the round's order of goods." });
+    let profile = json!({ "type": "object", "properties": {
+        "output": { "type": ["object", "null"], "properties": { "good": { "type": "string" }, "quantity": { "type": "number" } } },
+        "inputs": { "type": "array", "items": { "type": "object", "properties": { "good": { "type": "string" }, "quantity": { "type": "number" } } } },
+        "capacity": { "type": ["number", "null"], "description": "A workplace's capacity as a multiple of its output (1 to 10; 1.25 when unset)." },
+        "budget": { "type": ["number", "null"], "description": "A council's budget of credits per period." }
+    } });
+    json!({
+        "/api/v1/plans": {
+            "get": { "summary": "Planning rounds the caller's co-ops take part in or run", "security": bearer,
+                     "responses": with_errors(json!({ "200": ok("The rounds.", json!({ "type": "array", "items": { "type": "object", "properties": {
+                        "id": { "type": "string" }, "name": { "type": "string" }, "period": { "type": "string" },
+                        "status": { "type": "string", "enum": ["open", "adopted", "stopped"] }, "iteration": { "type": "integer" } } } })) })) },
+            "post": { "summary": "A facilitation board opens a planning round", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["board", "name", "period", "goods", "participants"], "properties": {
+                        "board": { "type": "string", "description": "The local board's handle." },
+                        "name": { "type": "string" }, "period": { "type": "string" },
+                        "goods": { "type": "array", "items": { "type": "object", "required": ["name", "unit", "kind", "start_price"], "properties": {
+                            "name": { "type": "string" }, "unit": { "type": "string" },
+                            "kind": { "type": "string", "enum": ["final", "intermediate", "natural-resource", "labour", "capital-services", "import"] },
+                            "start_price": { "type": "number" },
+                            "available": { "type": "number", "description": "For natural resources, labour and capital services." } } } },
+                        "participants": { "type": "array", "items": { "type": "string" }, "description": "Handles or actor ids of councils and workplaces." },
+                        "rule": { "type": "string", "enum": ["pequod", "multiplicative"] },
+                        "tolerance": { "type": "number", "description": "Adopt when feasible within this relative excess (0.05 by default)." },
+                        "max_iterations": { "type": "integer", "maximum": 200 } } })),
+                      "responses": with_errors(json!({ "201": ok("Opened; participants receive it.", json!({ "type": "object", "properties": { "id": { "type": "string" } } })) })) }
+        },
+        "/api/v1/plans/round": { "get": {
+            "summary": "One round as its board published it, with members' own proposals the caller may see",
+            "security": bearer,
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": round_ref }],
+            "responses": with_errors(json!({ "200": ok("The round document (see docs/FEDERATION.md) and councils' member proposals.", json!({ "type": "object" })) }))
+        } },
+        "/api/v1/plans/answer": { "post": {
+            "summary": "A participant answers the current iteration by hand, or goes back to answering automatically",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["round", "coop"], "properties": {
+                "round": round_ref, "coop": { "type": "string" }, "automatic": { "type": "boolean" },
+                "produce": quantities, "consume": quantities } })),
+            "responses": with_errors(json!({ "204": done("Answered."), "409": conflict }))
+        } },
+        "/api/v1/plans/member": { "post": {
+            "summary": "A council member's own proposal, private to the member and the council",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["round", "council", "quantities"], "properties": {
+                "round": round_ref, "council": { "type": "string" }, "quantities": quantities } })),
+            "responses": with_errors(json!({ "204": done("Saved; a council that answers automatically answers again."), "409": conflict }))
+        } },
+        "/api/v1/plans/close": { "post": {
+            "summary": "The board closes the current iteration without waiting for every answer",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["round"], "properties": { "round": round_ref } })),
+            "responses": with_errors(json!({ "204": done("Closed; participants receive the next iteration or the plan.") }))
+        } },
+        "/api/v1/plans/stop": { "post": {
+            "summary": "The board stops a round without a plan",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["round"], "properties": { "round": round_ref, "reason": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": done("Stopped."), "409": conflict }))
+        } },
+        "/api/v1/coops/{handle}/planning-profile": {
+            "get": { "summary": "A co-op's planning profile", "security": bearer, "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The profile.", profile.clone()) })) },
+            "put": { "summary": "Declare what a co-op answers rounds with automatically", "security": bearer, "parameters": [handle_param()],
+                     "requestBody": body(profile), "responses": with_errors(json!({ "204": done("Saved.") })) }
+        },
+        "/api/v1/coops/{handle}/members": { "post": {
+            "summary": "Add a user of this node as a member of a co-op",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["username"], "properties": { "username": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": done("Added.") }))
+        } }
+    })
+}
+
 pub fn spec() -> Value {
     let mut doc = spec_core();
-    if let (Some(paths), Some(market)) = (doc["paths"].as_object_mut(), market_paths().as_object())
-    {
-        for (k, v) in market {
-            paths.insert(k.clone(), v.clone());
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for extra in [market_paths(), planning_paths()] {
+            if let Some(extra) = extra.as_object() {
+                for (k, v) in extra {
+                    paths.insert(k.clone(), v.clone());
+                }
+            }
         }
     }
     doc
