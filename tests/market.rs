@@ -14,51 +14,6 @@ use coopnode::{
 use serde_json::{json, Value};
 use support::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_coopnode");
-
-fn token(node: &TestNode, username: &str) -> String {
-    let out = std::process::Command::new(BIN)
-        .args(["token", "create", "--username", username, "--data-dir"])
-        .arg(&node.dir)
-        .output()
-        .expect("run coopnode");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-struct Api<'a> {
-    node: &'a TestNode,
-    token: String,
-}
-
-impl Api<'_> {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self
-            .node
-            .http
-            .request(method, self.node.url(&format!("/api/v1{path}")))
-            .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(body)).await
-    }
-}
-
 fn bread(stock: &str) -> Value {
     json!({
         "name": "Seeded rye loaf",

@@ -114,7 +114,10 @@ pub fn start(
     });
     let (deliveries, planner) = (federation.clone(), federation.clone());
     let workers = tokio::spawn(async move {
-        tokio::join!(delivery::run(deliveries), activitypub::planning::run(planner));
+        tokio::join!(
+            delivery::run(deliveries),
+            activitypub::planning::run(planner)
+        );
     });
     // The dispatcher also refreshes the planner's statistics, at start and hourly.
     Ok(RunningNode {

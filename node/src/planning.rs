@@ -144,9 +144,7 @@ fn check_text(what: &str, value: &str, max: usize) -> Result<(), AppError> {
         )));
     }
     if value.chars().any(char::is_control) {
-        return Err(AppError::bad(format!(
-            "the {what} has control characters"
-        )));
+        return Err(AppError::bad(format!("the {what} has control characters")));
     }
     Ok(())
 }
@@ -180,7 +178,10 @@ pub fn parse_goods(text: &str) -> Result<Vec<GoodSpec>, AppError> {
             .map_err(|_| {
                 bad("the kind is one of final, intermediate, natural-resource, labour, capital-services, import")
             })?;
-        let number = |s: &str| s.parse::<f64>().map_err(|_| bad(&format!("{s:?} is not a number")));
+        let number = |s: &str| {
+            s.parse::<f64>()
+                .map_err(|_| bad(&format!("{s:?} is not a number")))
+        };
         goods.push(GoodSpec {
             name: fields[0].to_string(),
             unit: fields[1].to_string(),
@@ -226,7 +227,9 @@ impl PlanningProfile {
         }
         if let Some(c) = self.capacity {
             if !(c.is_finite() && (1.0..=10.0).contains(&c)) {
-                return Err(AppError::bad("capacity is between 1 and 10 times the output"));
+                return Err(AppError::bad(
+                    "capacity is between 1 and 10 times the output",
+                ));
             }
         }
         if let Some(b) = self.budget {
@@ -250,7 +253,10 @@ impl PlanningProfile {
                 )));
             };
             let quantity = quantity.trim().parse::<f64>().map_err(|_| {
-                AppError::bad(format!("inputs, line {}: the quantity is not a number", n + 1))
+                AppError::bad(format!(
+                    "inputs, line {}: the quantity is not a number",
+                    n + 1
+                ))
             })?;
             flows.push(Flow {
                 good: good.trim().to_string(),
@@ -300,9 +306,7 @@ pub fn check_doc(doc: &PlanDoc) -> Result<(), AppError> {
     }
     check_text("name", &doc.name, 200)?;
     check_text("period", &doc.period, 100)?;
-    doc.price_rule
-        .parse::<RuleKind>()
-        .map_err(AppError::bad)?;
+    doc.price_rule.parse::<RuleKind>().map_err(AppError::bad)?;
     for g in &doc.goods {
         check_text("good name", &g.name, 100)?;
         check_text("unit", &g.unit, 40)?;
@@ -313,11 +317,14 @@ pub fn check_doc(doc: &PlanDoc) -> Result<(), AppError> {
         }
     }
     let vector = |v: &[f64]| v.len() == m && v.iter().all(|x| x.is_finite());
-    let logs_ok = doc.history.iter().all(|l| {
-        vector(&l.prices) && vector(&l.supply) && vector(&l.demand) && vector(&l.excess)
-    });
+    let logs_ok = doc
+        .history
+        .iter()
+        .all(|l| vector(&l.prices) && vector(&l.supply) && vector(&l.demand) && vector(&l.excess));
     let proposals_ok = doc.proposals.iter().all(|p| {
-        vector(&p.produce) && vector(&p.consume) && doc.participant(p.participant.as_str()).is_some()
+        vector(&p.produce)
+            && vector(&p.consume)
+            && doc.participant(p.participant.as_str()).is_some()
     });
     if !vector(&doc.prices) || !logs_ok || !proposals_ok {
         return Err(AppError::bad("the round's figures do not match its goods"));
@@ -333,7 +340,11 @@ pub fn check_doc(doc: &PlanDoc) -> Result<(), AppError> {
 /// Adds up an iteration's proposals.
 pub fn close_iteration(doc: &PlanDoc, proposals: &[ProposalSummary]) -> IterationLog {
     let m = doc.goods.len();
-    let mut supply: Vec<f64> = doc.goods.iter().map(|g| g.available.unwrap_or(0.0)).collect();
+    let mut supply: Vec<f64> = doc
+        .goods
+        .iter()
+        .map(|g| g.available.unwrap_or(0.0))
+        .collect();
     let mut demand = vec![0.0; m];
     for p in proposals {
         for g in 0..m {
@@ -446,7 +457,9 @@ pub fn check_proposal(
         if produce[g] > 0.0 {
             let made = matches!(good.good_kind.as_str(), "final" | "intermediate");
             if role == ParticipantRole::Council {
-                return Err(AppError::bad("a council proposes what it consumes, not production"));
+                return Err(AppError::bad(
+                    "a council proposes what it consumes, not production",
+                ));
             }
             if !made {
                 return Err(AppError::bad(format!(
@@ -640,7 +653,11 @@ mod tests {
     fn a_small_round_answered_automatically_is_adopted() {
         let bakery = PlanningProfile {
             output: Some(flow("Bread", 1000.0)),
-            inputs: vec![flow("flour", 700.0), flow("labour", 1000.0), flow("salt", 5.0)],
+            inputs: vec![
+                flow("flour", 700.0),
+                flow("labour", 1000.0),
+                flow("salt", 5.0),
+            ],
             capacity: Some(3.0),
             budget: None,
         };
@@ -670,7 +687,12 @@ mod tests {
             ];
             doc = next_round(&doc, proposals, String::new()).unwrap();
         }
-        assert_eq!(doc.plan_status, PlanStatus::Adopted, "{:?}", doc.status_reason);
+        assert_eq!(
+            doc.plan_status,
+            PlanStatus::Adopted,
+            "{:?}",
+            doc.status_reason
+        );
         let last = doc.history.last().unwrap();
         assert!(last.feasible && last.worst_excess <= 0.05);
         assert!(last.demand[0] > 0.0 && last.demand[0] <= last.supply[0]);
@@ -704,7 +726,10 @@ mod tests {
         let mut dearer = doc.clone();
         dearer.prices[0] = 2.0;
         let answer = council_answer(&dearer, "c", &members, None).unwrap();
-        assert!((answer[0] - 7.5).abs() < 1e-9, "same budget, twice the price");
+        assert!(
+            (answer[0] - 7.5).abs() < 1e-9,
+            "same budget, twice the price"
+        );
     }
 
     #[test]
@@ -754,7 +779,10 @@ mod tests {
         }
         assert_eq!(doc.plan_status, PlanStatus::Stopped);
         assert_eq!(doc.history.len(), 3);
-        assert!(doc.history.windows(2).all(|w| w[1].prices[0] > w[0].prices[0]));
+        assert!(doc
+            .history
+            .windows(2)
+            .all(|w| w[1].prices[0] > w[0].prices[0]));
     }
 
     #[test]

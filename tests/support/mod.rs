@@ -21,6 +21,7 @@ use coopnode::{
     store::Db,
 };
 use rsa::{pkcs1v15::Pkcs1v15Sign, pkcs8::DecodePrivateKey, RsaPrivateKey};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
 use tokio::net::TcpListener;
@@ -637,4 +638,55 @@ pub fn field(page: &str, name: &str) -> String {
 
 pub fn csrf_of(page: &str) -> String {
     field(page, "csrf")
+}
+
+/// An API client acting as one user of a node, with a token from `coopnode token create`.
+pub const BIN: &str = env!("CARGO_BIN_EXE_coopnode");
+
+pub fn token(node: &TestNode, username: &str) -> String {
+    let out = std::process::Command::new(BIN)
+        .args(["token", "create", "--username", username, "--data-dir"])
+        .arg(&node.dir)
+        .output()
+        .expect("run coopnode");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+pub struct Api<'a> {
+    pub node: &'a TestNode,
+    pub token: String,
+}
+
+impl Api<'_> {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .node
+            .http
+            .request(method, self.node.url(&format!("/api/v1{path}")))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
 }

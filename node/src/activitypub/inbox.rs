@@ -25,8 +25,8 @@ use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
     market::ItemProposal,
-    planning::{PlanDoc, PlanProposal},
     objects::Note,
+    planning::{PlanDoc, PlanProposal},
 };
 use serde_json::Value;
 use url::Url;

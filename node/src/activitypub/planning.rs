@@ -237,17 +237,22 @@ pub async fn receive_round(
         .as_deref()
         .is_some_and(|k| k != CoopKind::FacilitationBoard.as_str())
     {
-        return Err(AppError::bad("only facilitation boards run planning rounds"));
+        return Err(AppError::bad(
+            "only facilitation boards run planning rounds",
+        ));
     }
     planning::check_doc(&doc)?;
     for good in &doc.goods {
         if !same_origin(&good.id, &doc.id) {
-            return Err(AppError::bad("a round's goods are named on its board's node"));
+            return Err(AppError::bad(
+                "a round's goods are named on its board's node",
+            ));
         }
     }
     let mut local = Vec::new();
     for p in &doc.participants {
-        if data.settings.is_local(&p.actor) && data.db.local_actor(p.actor.as_str()).await?.is_some()
+        if data.settings.is_local(&p.actor)
+            && data.db.local_actor(p.actor.as_str()).await?.is_some()
         {
             local.push(p.actor.to_string());
         }
@@ -317,7 +322,9 @@ pub async fn receive_proposal(
             }
         };
         if target[g] != 0.0 {
-            return Err(AppError::bad("a proposal names a good twice for one action"));
+            return Err(AppError::bad(
+                "a proposal names a good twice for one action",
+            ));
         }
         target[g] = intent.resource_quantity.has_numerical_value;
     }
@@ -367,7 +374,9 @@ pub async fn record_proposal(
             now_ms(),
         )
         .await?;
-    close_iteration(state, doc.id.as_str(), false).await.map(|_| ())
+    close_iteration(state, doc.id.as_str(), false)
+        .await
+        .map(|_| ())
 }
 
 /// Closes the current iteration of a local round once every participant has answered it (or
@@ -397,10 +406,8 @@ pub async fn close_iteration(state: &AppState, round: &str, now: bool) -> Result
         }
         let (produce, consume) = match answer {
             Some(a) => (
-                serde_json::from_str(&a.produce)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-                serde_json::from_str(&a.consume)
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
+                serde_json::from_str(&a.produce).map_err(|e| AppError::Internal(e.to_string()))?,
+                serde_json::from_str(&a.consume).map_err(|e| AppError::Internal(e.to_string()))?,
             ),
             None => (vec![0.0; m], vec![0.0; m]),
         };
@@ -489,7 +496,9 @@ pub async fn answer(
     consume: Vec<f64>,
 ) -> Result<(), AppError> {
     let Some(p) = doc.participant(participant.id.as_str()) else {
-        return Err(AppError::Forbidden("this co-op does not take part in the round".into()));
+        return Err(AppError::Forbidden(
+            "this co-op does not take part in the round".into(),
+        ));
     };
     if doc.plan_status != PlanStatus::Open {
         return Err(AppError::Conflict("the round has ended".into()));
@@ -547,33 +556,47 @@ pub async fn answer(
         )
         .to(vec![board.id.to_string()]);
         create.context = planning_context();
-        super::outgoing::queue(state, &create, vec![board.inbox.clone()], false, Some(id.as_str()))
-            .await?;
+        super::outgoing::queue(
+            state,
+            &create,
+            vec![board.inbox.clone()],
+            false,
+            Some(id.as_str()),
+        )
+        .await?;
     }
     state
         .db
-        .mark_plan_answered(doc.id.as_str(), participant.id.as_str(), i64::from(doc.iteration))
+        .mark_plan_answered(
+            doc.id.as_str(),
+            participant.id.as_str(),
+            i64::from(doc.iteration),
+        )
         .await?;
     Ok(())
 }
 
 /// What a local participant would answer by itself: a workplace from its planning profile, a
-/// council from its members' proposals.
+/// council from its members' proposals. A council none of whose members has proposed anything
+/// yet has nothing to answer with, and waits for them.
 pub async fn automatic_answer(
     state: &AppState,
     doc: &PlanDoc,
     participant: &KnownActor,
-) -> Result<(Vec<f64>, Vec<f64>), AppError> {
+) -> Result<Option<(Vec<f64>, Vec<f64>)>, AppError> {
     let profile = profile_of(state, participant.id.as_str()).await?;
     match role_of(participant)? {
         ParticipantRole::Workplace => {
-            planning::workplace_answer(doc, &participant.name, &profile)
+            planning::workplace_answer(doc, &participant.name, &profile).map(Some)
         }
         ParticipantRole::Council => {
             let members = member_answers(state, doc, participant.id.as_str()).await?;
+            if members.is_empty() {
+                return Ok(None);
+            }
             let consume =
                 planning::council_answer(doc, &participant.name, &members, profile.budget)?;
-            Ok((vec![0.0; doc.goods.len()], consume))
+            Ok(Some((vec![0.0; doc.goods.len()], consume)))
         }
     }
 }
@@ -596,8 +619,8 @@ pub async fn member_answers(
     for row in rows {
         let prices: Vec<f64> =
             serde_json::from_str(&row.prices).map_err(|e| AppError::Internal(e.to_string()))?;
-        let quantities: Vec<f64> = serde_json::from_str(&row.quantities)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let quantities: Vec<f64> =
+            serde_json::from_str(&row.quantities).map_err(|e| AppError::Internal(e.to_string()))?;
         answers.push((prices, quantities));
     }
     Ok(answers)
@@ -633,8 +656,9 @@ async fn pass_round(state: &AppState, round: &str, is_local: bool) -> Result<(),
             continue;
         };
         let participant = convert::local_actor(&local, &state.settings);
-        let (produce, consume) = automatic_answer(state, &doc, &participant).await?;
-        answer(state, &doc, &participant, produce, consume).await?;
+        if let Some((produce, consume)) = automatic_answer(state, &doc, &participant).await? {
+            answer(state, &doc, &participant, produce, consume).await?;
+        }
     }
     Ok(())
 }
@@ -741,8 +765,9 @@ pub async fn member_proposal(
         .iter()
         .any(|p| p.actor_id == council.id.as_str() && p.auto_answer == 1);
     if auto {
-        let (produce, consume) = automatic_answer(state, doc, council).await?;
-        answer(state, doc, council, produce, consume).await?;
+        if let Some((produce, consume)) = automatic_answer(state, doc, council).await? {
+            answer(state, doc, council, produce, consume).await?;
+        }
     }
     Ok(())
 }
@@ -786,8 +811,9 @@ pub async fn answer_automatically(
         .set_plan_auto_answer(doc.id.as_str(), participant.id.as_str(), true)
         .await?;
     if doc.plan_status == PlanStatus::Open {
-        let (produce, consume) = automatic_answer(state, doc, participant).await?;
-        answer(state, doc, participant, produce, consume).await?;
+        if let Some((produce, consume)) = automatic_answer(state, doc, participant).await? {
+            answer(state, doc, participant, produce, consume).await?;
+        }
     }
     Ok(())
 }

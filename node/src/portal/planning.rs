@@ -385,7 +385,9 @@ async fn round_page(
             .is_some_and(|l| l.last_answered >= i64::from(doc.iteration));
         let (produce, consume) = federated::automatic_answer(data, &doc, coop)
             .await
-            .unwrap_or_else(|_| (vec![0.0; doc.goods.len()], vec![0.0; doc.goods.len()]));
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| (vec![0.0; doc.goods.len()], vec![0.0; doc.goods.len()]));
         let members = if role == ParticipantRole::Council {
             data.db.member_proposals(&row.id, coop.id.as_str()).await?
         } else {
@@ -536,7 +538,11 @@ async fn view(
 }
 
 /// Reads `prefix0`, `prefix1`, … as one quantity per good; a missing field is zero.
-fn quantities(fields: &[(String, String)], prefix: &str, goods: usize) -> Result<Vec<f64>, AppError> {
+fn quantities(
+    fields: &[(String, String)],
+    prefix: &str,
+    goods: usize,
+) -> Result<Vec<f64>, AppError> {
     let mut values = vec![0.0; goods];
     for (name, value) in fields {
         let Some(index) = name.strip_prefix(prefix) else {
@@ -546,7 +552,9 @@ fn quantities(fields: &[(String, String)], prefix: &str, goods: usize) -> Result
             continue;
         };
         if g >= goods {
-            return Err(AppError::bad("a quantity names a good the round does not plan"));
+            return Err(AppError::bad(
+                "a quantity names a good the round does not plan",
+            ));
         }
         let value = value.trim();
         values[g] = if value.is_empty() {
@@ -649,7 +657,9 @@ async fn close(
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         if viewer.board.is_none() {
-            return Err(AppError::Forbidden("only the round's board closes iterations".into()));
+            return Err(AppError::Forbidden(
+                "only the round's board closes iterations".into(),
+            ));
         }
         federated::close_iteration(&data, doc.id.as_str(), true).await?;
         Ok(doc)
@@ -669,7 +679,9 @@ async fn stop(
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         if viewer.board.is_none() {
-            return Err(AppError::Forbidden("only the round's board stops it".into()));
+            return Err(AppError::Forbidden(
+                "only the round's board stops it".into(),
+            ));
         }
         let reason = fields
             .iter()

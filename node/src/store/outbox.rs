@@ -122,31 +122,31 @@ pub(crate) async fn insert_activity_rows(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     a: &NewActivity<'_>,
 ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
+    sqlx::query(
+        "INSERT INTO outbox (id, actor_id, activity_type, object_id, body, is_public, \
              published_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(a.id)
+    .bind(a.actor_id)
+    .bind(a.activity_type)
+    .bind(a.object_id)
+    .bind(a.body)
+    .bind(a.is_public as i64)
+    .bind(a.published_at)
+    .execute(&mut **tx)
+    .await?;
+    for (inbox, host) in a.inboxes {
+        sqlx::query(
+            "INSERT INTO deliveries (activity_id, actor_id, inbox, host, next_attempt_at, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
         )
         .bind(a.id)
         .bind(a.actor_id)
-        .bind(a.activity_type)
-        .bind(a.object_id)
-        .bind(a.body)
-        .bind(a.is_public as i64)
+        .bind(inbox)
+        .bind(host)
         .bind(a.published_at)
         .execute(&mut **tx)
         .await?;
-        for (inbox, host) in a.inboxes {
-            sqlx::query(
-                "INSERT INTO deliveries (activity_id, actor_id, inbox, host, next_attempt_at, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(a.id)
-            .bind(a.actor_id)
-            .bind(inbox)
-            .bind(host)
-            .bind(a.published_at)
-            .execute(&mut **tx)
-            .await?;
-        }
+    }
     Ok(())
 }

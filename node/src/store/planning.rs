@@ -190,6 +190,7 @@ impl Db {
 
     /// Records an answer to an iteration of a local round; a later answer from the same
     /// participant to the same iteration replaces the earlier one.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upsert_plan_proposal(
         &self,
         round: &str,
@@ -287,6 +288,7 @@ impl Db {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn upsert_member_proposal(
         &self,
         round: &str,
