@@ -2,6 +2,7 @@
 //! from `coopnode token create`. Reading is public like the portal; acting needs a token.
 //! `/api/openapi.json` describes it.
 
+mod credits;
 mod market;
 mod openapi;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Router {
         .route("/api/v1/coops/{handle}/shares", post(share))
         .route("/api/v1/lookup", get(lookup))
         .merge(market::routes())
+        .merge(credits::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.
