@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod credits;
 pub mod enquiries;
 pub mod goods;
 pub mod orders;
@@ -44,6 +45,7 @@ pub fn routes() -> Router {
         .merge(goods::routes())
         .merge(orders::routes())
         .merge(enquiries::routes())
+        .merge(credits::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -78,6 +80,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
+                            a href="/credits" { "Credits" }
                             a href="/admin" { "My co-ops" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);

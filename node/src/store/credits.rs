@@ -503,6 +503,20 @@ impl Db {
         .await?)
     }
 
+    /// The activity that carried a federated transfer sent from here.
+    pub async fn credit_activity(
+        &self,
+        transfer_id: &str,
+    ) -> Result<Option<super::outbox::OutboxRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT seq, id, actor_id, activity_type, object_id, body, is_public, published_at \
+             FROM outbox WHERE object_id = $1 AND activity_type = 'Create'",
+        )
+        .bind(transfer_id)
+        .fetch_optional(self.read())
+        .await?)
+    }
+
     /// The people who belong to a co-op: the accounts recorded as acting for it, with their
     /// Person actors' ids.
     pub async fn coop_members(
