@@ -614,3 +614,111 @@ async fn a_transfer_to_an_unknown_person_is_rejected_and_refunded_once() {
     b.shutdown().await;
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn members_are_paid_and_send_credits_in_the_portal() {
+    let node = coop_node("bakery", &["ana"], &["ben"]).await;
+    // ben joins the co-op from the command line.
+    let out = std::process::Command::new(BIN)
+        .args([
+            "coop",
+            "add-member",
+            "--coop",
+            "bakery",
+            "--username",
+            "ben",
+        ])
+        .arg("--data-dir")
+        .arg(&node.dir)
+        .output()
+        .expect("run coopnode");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut ana = Visitor::new(&node);
+    ana.log_in("ana").await;
+    let (status, page) = ana.get("/credits").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No remuneration rule yet"), "{page}");
+    let csrf = csrf_of(&page);
+    let (status, page) = ana
+        .post(
+            "/credits/coops/bakery/rule",
+            &[("csrf", &csrf), ("rule", "effort"), ("rate", "20")],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("20.00 credits an hour"), "{page}");
+    assert!(
+        page.contains(r#"<option value="ben">"#),
+        "members are listed: {page}"
+    );
+    let (status, page) = ana
+        .post(
+            "/credits/coops/bakery/work",
+            &[
+                ("csrf", &csrf),
+                ("member", "ben"),
+                ("period", "2025-05"),
+                ("hours", "8"),
+                ("effort", "1.25"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Paid 200.00 credits."), "{page}");
+
+    let mut ben = Visitor::new(&node);
+    ben.log_in("ben").await;
+    let (_, page) = ben.get("/credits").await;
+    assert!(page.contains("200.00 credits"), "{page}");
+    let csrf = csrf_of(&page);
+    let (status, page) = ben
+        .post(
+            "/credits/transfer",
+            &[
+                ("csrf", &csrf),
+                ("to", "ana"),
+                ("amount", "500"),
+                ("memo", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("insufficient credits"), "{page}");
+    let (status, _) = ben
+        .post(
+            "/credits/transfer",
+            &[
+                ("csrf", "forged"),
+                ("to", "ana"),
+                ("amount", "5"),
+                ("memo", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = ben
+        .post(
+            "/credits/transfer",
+            &[
+                ("csrf", &csrf),
+                ("to", "ana"),
+                ("amount", "50"),
+                ("memo", "<b>lunch</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = ana.get("/credits").await;
+    assert!(page.contains("+50.00"), "{page}");
+    assert!(
+        page.contains("&lt;b&gt;lunch&lt;/b&gt;"),
+        "memos are text: {page}"
+    );
+    assert_ledger_sound(&node).await;
+    node.shutdown().await;
+}
