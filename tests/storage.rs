@@ -152,6 +152,7 @@ async fn concurrent_claims_never_hand_out_a_delivery_twice() {
         inboxes: &inboxes,
         post: None,
         order: None,
+        credit: None,
     })
     .await
     .unwrap();
@@ -200,6 +201,7 @@ async fn a_lapsed_lease_is_claimed_again_and_retries_wait_their_turn() {
         inboxes: &inboxes,
         post: None,
         order: None,
+        credit: None,
     })
     .await
     .unwrap();

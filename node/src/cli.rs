@@ -170,6 +170,17 @@ pub enum CoopCommand {
         #[arg(long)]
         admin: Option<String>,
     },
+    /// Records a user as a member of a co-op: paid by its rule, proposing to its planning rounds;
+    /// only its administrators act for it.
+    AddMember {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// The co-op's handle.
+        #[arg(long)]
+        coop: String,
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +247,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?;
             println!("Created user {}", user.username);
+            Ok(())
+        }
+        Command::Coop {
+            command:
+                CoopCommand::AddMember {
+                    data_dir,
+                    coop,
+                    username,
+                },
+        } => {
+            let federation = app::open(&data_dir).await?;
+            let row = local_coop(&federation, &coop).await?;
+            let user = federation
+                .db
+                .user_by_username(&username)
+                .await?
+                .with_context(|| format!("no user called {username}"))?;
+            federation
+                .db
+                .add_coop_member(row.id.as_str(), user.id, now_ms())
+                .await?;
+            println!("{username} is a member of @{}", row.username);
             Ok(())
         }
         Command::Coop {

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod coops;
+pub mod credits;
 pub mod demo;
 pub mod error;
 pub mod orders;

@@ -7,6 +7,7 @@ pub mod activities;
 pub mod actors;
 pub mod collections;
 pub mod context;
+pub mod credits;
 pub mod handle;
 pub mod market;
 pub mod nodeinfo;

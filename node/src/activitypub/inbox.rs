@@ -24,6 +24,7 @@ use coopnet_federation::{
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
+    credits::EconomicEvent,
     market::ItemProposal,
     objects::Note,
     planning::{PlanDoc, PlanProposal},
@@ -31,7 +32,7 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, market, outgoing, planning, KnownActor};
+use super::{backfill, convert, credits, market, outgoing, planning, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
@@ -205,18 +206,25 @@ async fn apply(
     match kind {
         ActivityKind::Follow => receive_follow(data, activity, actor).await,
         ActivityKind::Accept => {
-            if market::receive_offer_answer(data, activity, actor, true).await? {
+            if market::receive_offer_answer(data, activity, actor, true).await?
+                || credits::receive_answer(data, activity, actor, true).await?
+            {
                 return Ok(());
             }
             answer_follow(data, activity, actor, FollowState::Accepted).await
         }
         ActivityKind::Reject => {
-            if market::receive_offer_answer(data, activity, actor, false).await? {
+            if market::receive_offer_answer(data, activity, actor, false).await?
+                || credits::receive_answer(data, activity, actor, false).await?
+            {
                 return Ok(());
             }
             answer_follow(data, activity, actor, FollowState::Rejected).await
         }
         ActivityKind::Undo => receive_undo(data, activity, actor).await,
+        ActivityKind::Create if EconomicEvent::is_event(&activity.object) => {
+            credits::receive_transfer(data, activity, actor).await
+        }
         ActivityKind::Create => store_created(data, actor, &activity.object, false)
             .await
             .map(|_| ()),

@@ -454,8 +454,8 @@ pub async fn place_order(
         false,
         Some(&row.id),
         outgoing::Alongside {
-            post: None,
             order: Some(&order),
+            ..Default::default()
         },
     )
     .await?;

@@ -7,6 +7,7 @@
 
 pub mod backfill;
 pub mod convert;
+pub mod credits;
 pub mod delivery;
 pub mod inbox;
 pub mod market;

@@ -56,6 +56,8 @@ pub struct Alongside<'a> {
     pub post: Option<&'a PostRow>,
     /// The order the activity offers.
     pub order: Option<&'a crate::store::orders::NewOrder>,
+    /// The credits the activity moves.
+    pub credit: Option<&'a crate::store::credits::CreditMove>,
 }
 
 async fn queue_with_post(
@@ -66,7 +68,10 @@ async fn queue_with_post(
     object_id: Option<&str>,
     post: Option<&PostRow>,
 ) -> Result<(), AppError> {
-    let alongside = Alongside { post, order: None };
+    let alongside = Alongside {
+        post,
+        ..Alongside::default()
+    };
     queue_alongside(state, activity, inboxes, is_public, object_id, alongside).await
 }
 
@@ -106,6 +111,7 @@ pub async fn queue_alongside(
             inboxes: &pairs,
             post: alongside.post,
             order: alongside.order,
+            credit: alongside.credit,
         })
         .await?;
     state.wake_deliveries();

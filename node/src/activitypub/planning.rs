@@ -111,6 +111,7 @@ fn new_activity<'a>(
         inboxes,
         post: None,
         order: None,
+        credit: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! from `coopnode token create`. Reading is public like the portal; acting needs a token.
 //! `/api/openapi.json` describes it.
 
+mod credits;
 mod market;
 mod openapi;
 mod planning;
@@ -47,6 +48,7 @@ pub fn routes() -> Router {
         .route("/api/v1/lookup", get(lookup))
         .merge(market::routes())
         .merge(planning::routes())
+        .merge(credits::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.

@@ -220,10 +220,71 @@ fn planning_paths() -> Value {
     })
 }
 
+/// The credits routes: a member's ledger, transfers, a co-op's remuneration rule and income.
+fn credits_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let bearer = json!([{ "bearer": [] }]);
+    let conflict = json!({ "$ref": "#/components/responses/Error" });
+    let amount = json!({ "type": "string", "description": "Credits with at most two decimals, such as \"12.50\"." });
+    let rule = json!({ "type": "object", "required": ["rule", "rate"], "properties": {
+        "rule": { "type": "string", "enum": ["hours", "effort"] },
+        "rate": { "type": "string", "description": "Credits per hour, such as \"15.00\"." },
+        "updated": { "type": "string", "format": "date-time", "readOnly": true } } });
+    json!({
+        "/api/v1/credits": { "get": {
+            "summary": "Your credits: balance and latest entries (yours only)", "security": bearer,
+            "responses": with_errors(json!({ "200": ok("The ledger, newest entry first.", json!({
+                "type": "object", "required": ["account", "balance", "balance_minor", "entries"],
+                "properties": {
+                    "account": { "type": "string", "format": "uri" },
+                    "balance": { "type": "string" }, "balance_minor": { "type": "integer" },
+                    "entries": { "type": "array", "items": { "type": "object", "properties": {
+                        "transfer": { "type": "string" }, "amount": { "type": "string" },
+                        "amount_minor": { "type": "integer", "description": "Positive in, negative out, in hundredths." },
+                        "kind": { "type": "string", "enum": ["income", "transfer", "federated-out", "federated-in", "refund", "hold", "payment", "release"] },
+                        "state": { "type": "string", "enum": ["pending", "settled", "refunded"] },
+                        "memo": { "type": "string" }, "other_party": { "type": "string" },
+                        "at": { "type": "string", "format": "date-time" } } } } } })) }))
+        } },
+        "/api/v1/credits/transfers": { "post": {
+            "summary": "Send credits to a member or co-op here, or to a person on another node", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["to", "amount"], "properties": {
+                "to": { "type": "string", "description": "`@name@host`, or a name on this node." },
+                "amount": amount, "memo": { "type": "string", "maxLength": 500 } } })),
+            "responses": with_errors(json!({
+                "201": ok("Sent: settled at once here, pending until the other node accepts it otherwise.", json!({ "type": "object", "properties": {
+                    "id": { "type": "string" }, "state": { "type": "string" }, "amount": { "type": "string" }, "recipient": { "type": "string" } } })),
+                "409": conflict.clone() }))
+        } },
+        "/api/v1/coops/{handle}/remuneration": {
+            "get": { "summary": "The co-op's remuneration rule", "security": bearer, "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The rule.", rule.clone()) })) },
+            "put": { "summary": "Record how the co-op pays its members: by hours, or by hours times an effort rating", "security": bearer,
+                     "parameters": [handle_param()], "requestBody": body(rule.clone()),
+                     "responses": with_errors(json!({ "200": ok("The rule as recorded.", rule) })) }
+        },
+        "/api/v1/coops/{handle}/income": { "post": {
+            "summary": "Record a member's work for a period and pay the income the rule gives", "security": bearer,
+            "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["member", "period", "hours"], "properties": {
+                "member": { "type": "string", "description": "A member of the co-op, by name." },
+                "period": { "type": "string", "maxLength": 40, "description": "Such as 2025-05; each period is paid once." },
+                "hours": { "type": "string", "description": "Hours worked, such as \"37.5\"." },
+                "effort": { "type": "string", "description": "0.5 to 2.0; needed under the effort rule." } } })),
+            "responses": with_errors(json!({
+                "201": ok("Paid.", json!({ "type": "object", "properties": {
+                    "transfer": { "type": "string" }, "member": { "type": "string" },
+                    "amount": { "type": "string" }, "amount_minor": { "type": "integer" } } })),
+                "409": conflict }))
+        } }
+    })
+}
+
 pub fn spec() -> Value {
     let mut doc = spec_core();
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for extra in [market_paths(), planning_paths()] {
+        for extra in [market_paths(), planning_paths(), credits_paths()] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {
                     paths.insert(k.clone(), v.clone());

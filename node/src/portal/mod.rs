@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod catalogue;
+pub mod credits;
 pub mod enquiries;
 pub mod goods;
 pub mod orders;
@@ -46,6 +47,7 @@ pub fn routes() -> Router {
         .merge(orders::routes())
         .merge(enquiries::routes())
         .merge(planning::routes())
+        .merge(credits::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -81,6 +83,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
                             a href="/plans" { "Planning" }
+                            a href="/credits" { "Credits" }
                             a href="/admin" { "My co-ops" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);

@@ -7,6 +7,7 @@
 //! HTTP, no JSON-LD.
 
 pub mod actors;
+pub mod credits;
 pub mod deliveries;
 pub mod enquiries;
 pub mod follows;
@@ -34,6 +35,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL (use sqlite:// or postgres://)")]
     UnsupportedUrl,
+    /// A credit move written alongside an activity was refused; nothing was written.
+    #[error("credits refused: {0:?}")]
+    Credits(credits::Refusal),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The outbox: every activity a local actor published, with its deliveries queued alongside.
 
 use super::{
+    credits::{apply_move, CreditMove},
     orders::{insert_order, NewOrder},
     posts::PostRow,
     Db, StoreError,
@@ -33,6 +34,8 @@ pub struct NewActivity<'a> {
     pub post: Option<&'a PostRow>,
     /// The order this activity offers, recorded as requested in the same transaction.
     pub order: Option<&'a NewOrder>,
+    /// The credits this activity moves, in the same transaction.
+    pub credit: Option<&'a CreditMove>,
 }
 
 impl Db {
@@ -65,6 +68,12 @@ impl Db {
         }
         if let Some(order) = a.order {
             insert_order(&mut tx, order, "requested", None).await?;
+        }
+        if let Some(m) = a.credit {
+            if let Err(refusal) = apply_move(&mut tx, m).await? {
+                tx.rollback().await?;
+                return Err(StoreError::Credits(refusal));
+            }
         }
         insert_activity_rows(&mut tx, a).await?;
         tx.commit().await?;
