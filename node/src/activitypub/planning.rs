@@ -132,6 +132,8 @@ pub async fn open_round(
     let mut participants: Vec<PlanParticipant> = Vec::new();
     for who in &spec.participants {
         let who = who.trim();
+        // Each look-up may fetch a few documents; count them per participant.
+        let data = &data.reset_request_count();
         let actor = if let Ok(url) = Url::parse(who) {
             coopnet_federation::network::check_url(&url, data.settings.allow_private_network)
                 .map_err(|e| AppError::bad(format!("participant {who}: {e}")))?;
