@@ -542,3 +542,71 @@ async fn concurrent_checkouts_from_one_account_never_overdraw_it() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_shows_prices_balances_and_payments_in_credits() {
+    let node = coop_node("bakery", &["ana", "ben"], &["cy"]).await;
+    let ana = Api {
+        node: &node,
+        token: token(&node, "ana"),
+    };
+    let (status, item) = ana.post("/coops/bakery/items", loaf("30", "5")).await;
+    assert_eq!(status, 201, "{item}");
+    let item_id = item["id"].as_str().unwrap().to_string();
+    let item_path = url::Url::parse(&item_id).unwrap().path().to_string();
+
+    let mut ben = Visitor::new(&node);
+    ben.log_in("ben").await;
+    let (status, page) = ben.get(&item_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("30.00 credits per loaf"), "{page}");
+    let csrf = csrf_of(&page);
+    let (status, _) = ben
+        .post(
+            "/basket/add",
+            &[("csrf", &csrf), ("item_id", &item_id), ("quantity", "2")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, basket) = ben.get("/basket").await;
+    assert!(basket.contains("100.00 credits"), "the balance: {basket}");
+    assert!(basket.contains("60.00 credits"), "the total: {basket}");
+    let (status, to) = ben
+        .post("/basket/checkout", &[("csrf", &csrf), ("as", "")])
+        .await;
+    assert_eq!((status, to.as_str()), (303, "/orders"));
+    let (_, orders) = ben.get("/orders").await;
+    assert!(orders.contains("60.00 credits"), "{orders}");
+    let (_, credits) = ben.get("/credits").await;
+    assert!(credits.contains("40.00 credits"), "{credits}");
+    assert!(credits.contains("held for the order"), "{credits}");
+    assert!(credits.contains("/orders/view?id="), "{credits}");
+
+    // The workplace's administrators see what the order paid its co-op.
+    let mut admin = Visitor::new(&node);
+    admin.log_in("ana").await;
+    let (_, credits) = admin.get("/credits").await;
+    assert!(credits.contains("Credits of The bakery co-op"), "{credits}");
+    assert!(credits.contains("60.00 credits"), "{credits}");
+    assert!(credits.contains("payment for the order"), "{credits}");
+
+    // Without credits, the basket says why, and nothing is ordered.
+    let mut cy = Visitor::new(&node);
+    cy.log_in("cy").await;
+    let (_, page) = cy.get(&item_path).await;
+    let csrf = csrf_of(&page);
+    cy.post(
+        "/basket/add",
+        &[("csrf", &csrf), ("item_id", &item_id), ("quantity", "1")],
+    )
+    .await;
+    let (status, page) = cy
+        .post("/basket/checkout", &[("csrf", &csrf), ("as", "")])
+        .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("insufficient credits"), "{page}");
+    let (_, items) = ana.get("/coops/bakery/items").await;
+    assert_eq!(items[0]["stock"], 3);
+    assert_ledger_sound(&node).await;
+    node.shutdown().await;
+}
