@@ -267,6 +267,25 @@ async fn a_member_pays_a_bakery_on_another_node_in_credits() {
     assert_eq!(coop_balance(&bo, "bakery").await, 2_500);
     assert_eq!(balance(&ana).await, 7_500);
 
+    // A payment naming something that is not an order is refused by B, and stores nothing.
+    let ana_key = private_key(&a, "ana").await;
+    let ana_key_id = format!("{}#main-key", a.url("/members/ana"));
+    let forged = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": a.url("/activities/forged-payment"),
+        "type": "Create",
+        "actor": a.url("/members/ana"),
+        "to": [bakery.id.as_str()],
+        "object": {
+            "type": "EconomicEvent", "id": a.url("/credits/transfers/forged"),
+            "action": "transfer", "provider": a.url("/members/ana"), "receiver": bakery.id.as_str(),
+            "resourceQuantity": { "hasUnit": "credit", "hasNumericalValue": "5" },
+            "realizationOf": "not an order"
+        }
+    });
+    assert_eq!(post_signed(&b, &ana_key, &ana_key_id, &forged).await, 400);
+    assert_eq!(coop_balance(&bo, "bakery").await, 2_500);
+
     assert_ledger_sound(&a).await;
     assert_ledger_sound(&b).await;
     a.shutdown().await;
