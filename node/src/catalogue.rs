@@ -661,6 +661,28 @@ pub async fn checkout(
             None => groups.push((item.owner_id.clone(), item.currency.clone(), vec![new_line])),
         }
     }
+    // Orders priced in credits: refuse the whole checkout up front if the buyer's balance cannot
+    // cover them all. Each order still holds its own credits in the transaction that records
+    // it, so a checkout racing this one cannot overdraw the account either.
+    let in_credits: i64 = groups
+        .iter()
+        .filter(|(_, currency, _)| currency == crate::credits::CREDITS_CURRENCY)
+        .flat_map(|(_, _, lines)| lines)
+        .map(|l| l.quantity.saturating_mul(l.unit_price_minor))
+        .fold(0i64, i64::saturating_add);
+    if in_credits > 0 {
+        let balance = state
+            .db
+            .credit_balance(crate::credits::account_kind(&buyer), buyer.id.as_str())
+            .await?;
+        if balance < in_credits {
+            return Err(AppError::Conflict(format!(
+                "insufficient credits: the basket costs {} credits and the balance is {}",
+                format_minor(in_credits),
+                format_minor(balance)
+            )));
+        }
+    }
     let mut orders = Vec::new();
     for (owner, currency, lines) in groups {
         let seller = crate::activitypub::stored_actor(state, &owner)

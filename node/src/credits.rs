@@ -26,6 +26,8 @@ use crate::{
     },
 };
 
+pub use crate::store::credits::CREDITS_CURRENCY;
+
 /// The most one transfer may move: ten million credits.
 pub const MAX_TRANSFER_MINOR: i64 = 1_000_000_000;
 /// The highest rate a co-op may pay per hour: ten thousand credits.

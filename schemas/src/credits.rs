@@ -23,7 +23,8 @@ pub fn credits_context() -> Value {
             "resourceQuantity": "vf:resourceQuantity",
             "hasUnit": "om2:hasUnit",
             "hasNumericalValue": "om2:hasNumericalValue",
-            "note": "vf:note"
+            "note": "vf:note",
+            "realizationOf": { "@id": "vf:realizationOf", "@type": "@id" }
         }
     ])
 }
@@ -50,6 +51,9 @@ pub struct EconomicEvent {
     pub resource_quantity: CreditQuantity,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The agreement (an order) this transfer pays for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realization_of: Option<Url>,
 }
 
 impl EconomicEvent {
@@ -74,6 +78,7 @@ impl EconomicEvent {
                 has_numerical_value: Value::String(amount),
             },
             note,
+            realization_of: None,
         }
     }
 

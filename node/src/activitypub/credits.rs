@@ -24,8 +24,10 @@ use crate::{
     credits::{check_memo, new_transfer_id, refused, Credits},
     error::AppError,
     store::{
-        credits::{account, CreditMove, TransferRow},
-        now_ms, rfc3339, StoreError,
+        credits::{account, order_transfer, CreditMove, Refusal, TransferRow, CREDITS_CURRENCY},
+        now_ms,
+        orders::OrderRow,
+        rfc3339, StoreError,
     },
     text,
 };
@@ -36,8 +38,10 @@ fn new_activity_id(state: &AppState) -> Url {
         .url(&format!("/activities/{}", uuid::Uuid::new_v4()))
 }
 
-/// Sends credits to a person on another node: takes them from `from` (an account of this node)
-/// and queues the event, signed by `provider`, in one transaction.
+/// Sends credits to a person or co-op on another node: takes them from `from` (an account of this
+/// node) and queues the event, signed by `provider`, in one transaction. With `order_id`, the
+/// transfer is that order's payment: its id is derived from the order's (so it is made once,
+/// however often it is attempted) and the event names the order it realizes.
 #[allow(clippy::too_many_arguments)]
 pub async fn send_transfer(
     state: &AppState,
@@ -49,16 +53,20 @@ pub async fn send_transfer(
     from_owner: &str,
     order_id: Option<&str>,
 ) -> Result<TransferRow, AppError> {
-    let id = new_transfer_id(state);
+    let id = match order_id {
+        Some(order) => order_transfer::payment(order),
+        None => new_transfer_id(state),
+    };
     let event_id = Url::parse(&id).map_err(|e| AppError::Internal(e.to_string()))?;
     let memo = check_memo(memo)?;
-    let event = EconomicEvent::transfer(
+    let mut event = EconomicEvent::transfer(
         event_id,
         provider.id.clone(),
         recipient.id.clone(),
         amount.to_string(),
         Some(memo.clone()).filter(|m| !m.is_empty()),
     );
+    event.realization_of = order_id.and_then(|o| Url::parse(o).ok());
     let now = now_ms();
     let mut create = Activity::new(
         ActivityKind::Create,
@@ -152,13 +160,15 @@ pub async fn receive_transfer(
         // A copy of a transfer recorded already: acknowledged, not applied again.
         return Ok(());
     }
+    // Credits go to people, and to co-ops (a workplace paid for an order).
     let recipient = data
         .db
         .local_actor(event.receiver.as_str())
         .await?
-        .filter(|r| r.actor_type == "Person");
+        .filter(|r| r.actor_type == "Person" || r.coop_kind.is_some());
     let Some(recipient) = recipient else {
-        // No such person here: refuse it, from the node itself, so the sender is refunded.
+        // No such person or co-op here: refuse it, from the node itself, so the sender is
+        // refunded.
         let instance = data.settings.url("/actor");
         let mut reject = Activity::new(
             ActivityKind::Reject,
@@ -167,11 +177,22 @@ pub async fn receive_transfer(
             Value::String(event.id.to_string()),
         )
         .to(vec![sender.id.to_string()]);
-        reject.summary = Some("no such person on this node".into());
+        reject.summary = Some("no such person or co-op on this node".into());
         reject.context = credits_context();
         return outgoing::queue(data, &reject, vec![sender.inbox.clone()], false, None).await;
     };
     let recipient = convert::local_actor(&recipient, &data.settings);
+    // A payment for an order names it: kept with the transfer when the order is one between
+    // these two parties.
+    let order_id = match &event.realization_of {
+        Some(order) => data
+            .db
+            .order(order.as_str())
+            .await?
+            .filter(|o| o.buyer_id == sender.id.as_str() && o.seller_id == recipient.id.as_str())
+            .map(|o| o.id),
+        None => None,
+    };
     let mut accept = Activity::new(
         ActivityKind::Accept,
         new_activity_id(data),
@@ -186,14 +207,14 @@ pub async fn receive_transfer(
         state: "settled",
         from_kind: account::CLEARING,
         from_owner: authority(&sender.id),
-        to_kind: account::MEMBER,
+        to_kind: crate::credits::account_kind(&recipient),
         to_owner: recipient.id.to_string(),
         amount: amount.minor(),
         memo,
         counterparty: Some(sender.id.to_string()),
         remote_id: Some(event.id.to_string()),
         refund_of: None,
-        order_id: None,
+        order_id,
         now: now_ms(),
     };
     let queued = outgoing::queue_alongside(
@@ -247,11 +268,24 @@ pub async fn receive_answer(
         data.db.settle_credit_transfer(&transfer.id, now).await?;
         return Ok(true);
     }
-    let from = data
+    let mut from = data
         .db
         .credit_account_by_id(transfer.from_account)
         .await?
         .ok_or_else(|| AppError::Internal("a transfer's account is gone".into()))?;
+    // A refused payment for an order goes back to the buyer, not into the order's held account.
+    if from.kind == account::HELD {
+        let hold = data
+            .db
+            .credit_transfer(&order_transfer::hold(&from.owner_id))
+            .await?
+            .ok_or_else(|| AppError::Internal("held credits without their hold".into()))?;
+        from = data
+            .db
+            .credit_account_by_id(hold.from_account)
+            .await?
+            .ok_or_else(|| AppError::Internal("a transfer's account is gone".into()))?;
+    }
     let refund = CreditMove {
         id: new_transfer_id(data),
         kind: "refund",
@@ -283,4 +317,94 @@ pub async fn receive_answer(
         .refund_credit_transfer(&transfer.id, &refund)
         .await?;
     Ok(true)
+}
+
+/// Pays a workplace on another node for one of our orders it accepted, from the credits held
+/// for the order: a federated transfer from the buyer to the workplace. Nothing if the order is
+/// not priced in credits, not accepted, or paid or released already; a second attempt (the
+/// Accept delivered again) makes no second transfer.
+pub async fn pay_order(data: &AppState, order: &OrderRow) -> Result<(), AppError> {
+    if order.currency != CREDITS_CURRENCY
+        || !["accepted", "dispatched", "fulfilled"].contains(&order.state.as_str())
+    {
+        return Ok(());
+    }
+    let held = data.db.credit_balance(account::HELD, &order.id).await?;
+    if held <= 0 {
+        return Ok(());
+    }
+    let (Some(buyer), Some(seller)) = (
+        data.db.local_actor(&order.buyer_id).await?,
+        super::stored_actor(data, &order.seller_id).await?,
+    ) else {
+        return Err(AppError::Internal(
+            "an order paid in credits without its parties".into(),
+        ));
+    };
+    let buyer = convert::local_actor(&buyer, &data.settings);
+    let amount = Credits::from_minor(held)?;
+    let memo = format!("Payment for order {}", order.id);
+    match send_transfer(
+        data,
+        &buyer,
+        &seller,
+        amount,
+        &text::limit(memo, crate::credits::MAX_MEMO),
+        account::HELD,
+        &order.id,
+        Some(&order.id),
+    )
+    .await
+    {
+        Ok(_) => Ok(()),
+        // Paid by another copy of the Accept meanwhile, or released by a cancellation.
+        Err(AppError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The hold of a buyer's credits for an order sent to a workplace on another node, written in
+/// the same transaction as the order and its Offer.
+pub fn hold_for(order: &crate::store::orders::NewOrder, buyer: &KnownActor) -> Option<CreditMove> {
+    if order.currency != CREDITS_CURRENCY || order.total() <= 0 {
+        return None;
+    }
+    Some(CreditMove {
+        id: order_transfer::hold(&order.id),
+        kind: "hold",
+        state: "settled",
+        from_kind: crate::credits::account_kind(buyer),
+        from_owner: buyer.id.to_string(),
+        to_kind: account::HELD,
+        to_owner: order.id.clone(),
+        amount: order.total(),
+        memo: text::limit(
+            format!(
+                "Order of {}",
+                order
+                    .lines
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            200,
+        ),
+        counterparty: None,
+        remote_id: None,
+        refund_of: None,
+        order_id: Some(order.id.clone()),
+        now: order.now,
+    })
+}
+
+/// An insufficient balance at checkout, as the buyer reads it.
+pub fn unfunded(total: i64, refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::Insufficient => AppError::Conflict(format!(
+            "insufficient credits: this order costs {} credits",
+            crate::catalogue::format_minor(total)
+        )),
+        Refusal::AlreadyRecorded => AppError::Conflict("that order is recorded already".into()),
+    }
 }

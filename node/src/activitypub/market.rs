@@ -25,7 +25,7 @@ use crate::{
         items::ItemRow,
         now_ms,
         orders::{Acceptance, NewLine, NewOrder, OrderLineRow, OrderRow},
-        parse_time, rfc3339,
+        parse_time, rfc3339, StoreError,
     },
     text,
 };
@@ -386,8 +386,16 @@ pub async fn place_order(
             lines,
             now,
         };
-        if state.db.accept_order(&order).await? == Acceptance::Accepted {
-            announce_stock_change(state, &order.id, true).await?;
+        let payer = crate::credits::account_kind(buyer);
+        match state.db.accept_order_paid(&order, Some(payer)).await? {
+            Acceptance::Accepted => announce_stock_change(state, &order.id, true).await?,
+            Acceptance::Unfunded => {
+                return Err(super::credits::unfunded(
+                    order.total(),
+                    crate::store::credits::Refusal::Insufficient,
+                ))
+            }
+            Acceptance::Rejected(_) | Acceptance::AlreadyKnown(_) => {}
         }
         return state.db.order(&order.id).await?.ok_or(AppError::NotFound);
     }
@@ -447,7 +455,9 @@ pub async fn place_order(
             .map(|l| Value::String(l.item_id.clone()))
             .collect(),
     ));
-    outgoing::queue_alongside(
+    // An order priced in credits holds the buyer's credits in the same transaction.
+    let hold = super::credits::hold_for(&order, buyer);
+    let queued = outgoing::queue_alongside(
         state,
         &offer,
         vec![seller.inbox.clone()],
@@ -455,11 +465,18 @@ pub async fn place_order(
         Some(&row.id),
         outgoing::Alongside {
             order: Some(&order),
+            credit: hold.as_ref(),
             ..Default::default()
         },
     )
-    .await?;
-    Ok(row)
+    .await;
+    match queued {
+        Ok(()) => Ok(row),
+        Err(AppError::Store(StoreError::Credits(refusal))) => {
+            Err(super::credits::unfunded(order.total(), refusal))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// An Offer of an agreement from a buyer on another node: take the stock and answer.
@@ -558,6 +575,12 @@ pub async fn receive_offer(
             a.result = Some(serde_json::to_value(agreement(&row, &lines)?)?);
             a
         }
+        // Not reached: a buyer on another node pays from its own node.
+        Acceptance::Unfunded => {
+            return Err(AppError::Internal(
+                "a remote order was checked for credits here".into(),
+            ))
+        }
         Acceptance::Rejected(reason) => {
             let mut a = Activity::new(
                 ActivityKind::Reject,
@@ -639,6 +662,7 @@ pub async fn receive_offer_answer(
             )),
         )
     };
+    // A rejection gives back the credits held for the order, in the same transaction.
     data.db
         .transition_order(
             &order.id,
@@ -649,6 +673,11 @@ pub async fn receive_offer_answer(
             now_ms(),
         )
         .await?;
+    if accepted {
+        // Paid once, however often the Accept arrives: a retry after a crash pays here too.
+        let order = data.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
+        super::credits::pay_order(data, &order).await?;
+    }
     Ok(true)
 }
 
@@ -674,7 +703,7 @@ pub async fn change_order_state(
     let from = to.check_move(OrderState::parse(&order.state)?, party, reason.as_deref())?;
     let seller_is_here = state.db.local_actor(&order.seller_id).await?.is_some();
     let now = now_ms();
-    if !state
+    let moved = state
         .db
         .transition_order(
             &order.id,
@@ -684,8 +713,18 @@ pub async fn change_order_state(
             to.restocks() && seller_is_here,
             now,
         )
-        .await?
-    {
+        .await;
+    let moved = match moved {
+        Err(StoreError::Credits(_)) => {
+            return Err(AppError::Conflict(
+                "the workplace's co-op no longer holds the credits this order paid it, so it \
+                 cannot be refunded; add credits to the co-op first"
+                    .into(),
+            ))
+        }
+        other => other?,
+    };
+    if !moved {
         return Err(AppError::Conflict(
             "the order changed meanwhile; reload and try again".into(),
         ));

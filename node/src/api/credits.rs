@@ -27,6 +27,7 @@ pub fn routes() -> Router {
             put(set_rule).get(rule),
         )
         .route("/api/v1/coops/{handle}/income", post(record_work))
+        .route("/api/v1/coops/{handle}/credits", get(coop_credits))
 }
 
 #[derive(Serialize)]
@@ -39,6 +40,8 @@ pub struct EntryView {
     pub state: String,
     pub memo: String,
     pub other_party: String,
+    /// The order the credits were held for, paid for or given back for.
+    pub order: Option<String>,
     pub at: String,
 }
 
@@ -51,26 +54,50 @@ pub struct LedgerView {
 }
 
 async fn my_credits(data: Data<AppState>, ApiUser(user): ApiUser) -> ApiResult<LedgerView> {
-    let ledger = credits::ledger(&data, account::MEMBER, &user.actor_id).await?;
+    Ok(Json(
+        ledger_view(&data, account::MEMBER, &user.actor_id).await?,
+    ))
+}
+
+/// A co-op's own account (what its members' orders paid it, for a workplace), for those who
+/// may act for it.
+async fn coop_credits(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Path(handle): Path<String>,
+) -> ApiResult<LedgerView> {
+    let coop = acting(&data, &user, &handle).await?;
+    Ok(Json(
+        ledger_view(&data, account::COOP, coop.id.as_str()).await?,
+    ))
+}
+
+async fn ledger_view(
+    data: &AppState,
+    kind: &str,
+    owner: &str,
+) -> Result<LedgerView, crate::error::AppError> {
+    let ledger = credits::ledger(data, kind, owner).await?;
     let mut entries = Vec::with_capacity(ledger.entries.len());
     for e in ledger.entries {
         entries.push(EntryView {
-            other_party: credits::other_party(&data, &e).await?,
+            other_party: credits::other_party(data, &e).await?,
             transfer: e.transfer_id,
             amount: format_minor(e.amount),
             amount_minor: e.amount,
             kind: e.kind,
             state: e.state,
             memo: e.memo,
+            order: e.order_id,
             at: rfc3339(e.created_at),
         });
     }
-    Ok(Json(LedgerView {
-        account: user.actor_id,
+    Ok(LedgerView {
+        account: owner.to_string(),
         balance: format_minor(ledger.balance),
         balance_minor: ledger.balance,
         entries,
-    }))
+    })
 }
 
 #[derive(Deserialize)]

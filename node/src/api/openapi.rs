@@ -231,21 +231,28 @@ fn credits_paths() -> Value {
         "rule": { "type": "string", "enum": ["hours", "effort"] },
         "rate": { "type": "string", "description": "Credits per hour, such as \"15.00\"." },
         "updated": { "type": "string", "format": "date-time", "readOnly": true } } });
+    let ledger = json!({
+        "type": "object", "required": ["account", "balance", "balance_minor", "entries"],
+        "properties": {
+            "account": { "type": "string", "format": "uri" },
+            "balance": { "type": "string" }, "balance_minor": { "type": "integer" },
+            "entries": { "type": "array", "items": { "type": "object", "properties": {
+                "transfer": { "type": "string" }, "amount": { "type": "string" },
+                "amount_minor": { "type": "integer", "description": "Positive in, negative out, in hundredths." },
+                "kind": { "type": "string", "enum": ["income", "transfer", "federated-out", "federated-in", "refund", "hold", "payment", "release"] },
+                "state": { "type": "string", "enum": ["pending", "settled", "refunded"] },
+                "memo": { "type": "string" }, "other_party": { "type": "string" },
+                "order": { "type": ["string", "null"], "description": "The order the credits were held for, paid for or given back for." },
+                "at": { "type": "string", "format": "date-time" } } } } } });
     json!({
         "/api/v1/credits": { "get": {
             "summary": "Your credits: balance and latest entries (yours only)", "security": bearer,
-            "responses": with_errors(json!({ "200": ok("The ledger, newest entry first.", json!({
-                "type": "object", "required": ["account", "balance", "balance_minor", "entries"],
-                "properties": {
-                    "account": { "type": "string", "format": "uri" },
-                    "balance": { "type": "string" }, "balance_minor": { "type": "integer" },
-                    "entries": { "type": "array", "items": { "type": "object", "properties": {
-                        "transfer": { "type": "string" }, "amount": { "type": "string" },
-                        "amount_minor": { "type": "integer", "description": "Positive in, negative out, in hundredths." },
-                        "kind": { "type": "string", "enum": ["income", "transfer", "federated-out", "federated-in", "refund", "hold", "payment", "release"] },
-                        "state": { "type": "string", "enum": ["pending", "settled", "refunded"] },
-                        "memo": { "type": "string" }, "other_party": { "type": "string" },
-                        "at": { "type": "string", "format": "date-time" } } } } } })) }))
+            "responses": with_errors(json!({ "200": ok("The ledger, newest entry first.", ledger.clone()) }))
+        } },
+        "/api/v1/coops/{handle}/credits": { "get": {
+            "summary": "A co-op's own credits (what orders paid it), for those who act for it", "security": bearer,
+            "parameters": [handle_param()],
+            "responses": with_errors(json!({ "200": ok("The co-op's ledger, newest entry first.", ledger) }))
         } },
         "/api/v1/credits/transfers": { "post": {
             "summary": "Send credits to a member or co-op here, or to a person on another node", "security": bearer,

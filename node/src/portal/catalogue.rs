@@ -27,7 +27,7 @@ use super::{
 use crate::{
     activitypub::{self, convert, market, KnownActor},
     app::AppState,
-    catalogue::{format_minor, ProductType},
+    catalogue::ProductType,
     config::Settings,
     coops,
     error::AppError,
@@ -65,7 +65,7 @@ pub(super) fn item_href(settings: &Settings, id: &str) -> String {
 
 /// "3.20 EUR per loaf".
 pub(super) fn price_per_unit(minor: i64, currency: &str, unit: &str) -> String {
-    format!("{} {currency} per {unit}", format_minor(minor))
+    format!("{} per {unit}", super::orders::money(minor, currency))
 }
 
 /// "12 in stock", with a low-stock marker, or "Out of stock".

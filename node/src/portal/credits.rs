@@ -1,5 +1,6 @@
 //! Credits in the portal: a member's balance and history, sending credits, and for those who act
-//! for a co-op, its remuneration rule and the work it pays income for.
+//! for a co-op, its balance and history (what orders paid it), its remuneration rule and the
+//! work it pays income for.
 //!
 //! A ledger is shown to its owner only; the page needs a login.
 
@@ -23,7 +24,7 @@ use crate::{
     coops,
     credits::{self, WorkInput},
     error::AppError,
-    store::credits::account,
+    store::credits::{account, HistoryRow},
 };
 
 pub fn routes() -> Router {
@@ -46,10 +47,21 @@ async fn coop_section(
     let members = data.db.coop_members(coop_id).await?;
     let work = data.db.work_records(coop_id, 20).await?;
     let handle = &coop.username;
+    let ledger = credits::ledger(data, account::COOP, coop_id).await?;
+    let mut rows = Vec::with_capacity(ledger.entries.len());
+    for e in &ledger.entries {
+        rows.push((credits::other_party(data, e).await?, e));
+    }
     let rule_name = rule.as_ref().map(|r| r.rule.as_str()).unwrap_or("hours");
     Ok(html! {
         section.card {
-            h2 { "Paying members of " (coop.name) }
+            h2 { "Credits of " (coop.name) }
+            p { "Balance: " strong.total { (format_minor(ledger.balance)) " credits" } }
+            details {
+                summary { "History of " (coop.name) "'s account" }
+                (history(&rows))
+            }
+            h3 { "Paying members" }
             @match &rule {
                 Some(r) => p { "Pays by " strong { (if r.rule == "effort" { "hours × effort rating" } else { "hours worked" }) }
                                " at " strong { (format_minor(r.rate_minor)) " credits an hour" } "." },
@@ -102,6 +114,43 @@ async fn coop_section(
     })
 }
 
+/// An account's entries: a table, or a line saying there are none. Credits held for, paid for
+/// or given back for an order link to it.
+fn history(rows: &[(String, &HistoryRow)]) -> Markup {
+    html! {
+        @if rows.is_empty() {
+            p { "Nothing yet." }
+        } @else {
+            div.scroll { table {
+                thead { tr { th { "When" } th { "With" } th { "Memo" } th { "Credits" } th { "State" } } }
+                tbody { @for (other, e) in rows { tr {
+                    td { (human_time(e.created_at)) }
+                    td { (other) }
+                    td {
+                        (e.memo)
+                        @if let Some(order) = &e.order_id {
+                            " " a href=(super::orders::order_href(order)) { (order_label(&e.kind)) }
+                        }
+                    }
+                    td { @if e.amount > 0 { "+" } (format_minor(e.amount)) }
+                    td { (e.state) }
+                } } }
+            } }
+        }
+    }
+}
+
+/// What an order's transfer did, as a link's words.
+fn order_label(kind: &str) -> &'static str {
+    match kind {
+        "hold" => "(held for the order)",
+        "payment" | "federated-out" | "federated-in" => "(payment for the order)",
+        "release" => "(given back: the order ended unpaid)",
+        "refund" => "(refund of the order)",
+        _ => "(the order)",
+    }
+}
+
 async fn body(
     data: &Data<AppState>,
     session: &Session,
@@ -135,20 +184,7 @@ async fn body(
             }
         }
         h2 { "History" }
-        @if rows.is_empty() {
-            p { "Nothing yet." }
-        } @else {
-            div.scroll { table {
-                thead { tr { th { "When" } th { "With" } th { "Memo" } th { "Credits" } th { "State" } } }
-                tbody { @for (other, e) in &rows { tr {
-                    td { (human_time(e.created_at)) }
-                    td { (other) }
-                    td { (e.memo) }
-                    td { @if e.amount > 0 { "+" } (format_minor(e.amount)) }
-                    td { (e.state) }
-                } } }
-            } }
-        }
+        (history(&rows))
         @for s in &sections { (s) }
     })
 }

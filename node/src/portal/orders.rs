@@ -51,9 +51,13 @@ pub fn routes() -> Router {
         .route("/admin/{handle}/purchases", get(purchases))
 }
 
-/// Money with its currency: "12.40 EUR".
-fn money(minor: i64, currency: &str) -> String {
-    format!("{} {currency}", format_minor(minor))
+/// Money with its currency: "12.40 EUR", or "12.40 credits" for an item paid in credits.
+pub(super) fn money(minor: i64, currency: &str) -> String {
+    if currency == crate::credits::CREDITS_CURRENCY {
+        format!("{} credits", format_minor(minor))
+    } else {
+        format!("{} {currency}", format_minor(minor))
+    }
 }
 
 /// An order with what the page shows of it.
@@ -98,7 +102,7 @@ fn allowed(to: OrderState, party: Party, state: &str) -> bool {
     to.reachable_from(party).contains(&state)
 }
 
-fn order_href(id: &str) -> String {
+pub(super) fn order_href(id: &str) -> String {
     format!("/orders/view?id={}", enc(id))
 }
 
@@ -225,9 +229,30 @@ async fn basket_body(
         }
     }
     let councils = councils_of(data, &session.user).await?;
+    let balance = data
+        .db
+        .credit_balance(
+            crate::store::credits::account::MEMBER,
+            &session.user.actor_id,
+        )
+        .await?;
+    let mut council_balances = Vec::new();
+    for c in &councils {
+        let b = data
+            .db
+            .credit_balance(crate::store::credits::account::COOP, c.id.as_str())
+            .await?;
+        council_balances.push((c.name.clone(), b));
+    }
     Ok(html! {
         h1 { "Basket" }
         @if let Some(e) = error { p.error role="alert" { (e) } }
+        p.balance {
+            "Your credits: " strong.credit-balance { (format_minor(balance)) " credits" }
+            @for (name, b) in &council_balances { " · " (name) ": " strong { (format_minor(*b)) " credits" } }
+            ". Items priced in credits are paid from them when the workplace accepts the order; "
+            "until then the credits are held for it."
+        }
         @if groups.is_empty() {
             p.card { "Your basket is empty. " a href="/catalogue" { "Browse the catalogue." } }
         }

@@ -27,6 +27,30 @@ pub mod account {
     }
 }
 
+/// The currency of items paid in credits: a price in `CRD` minor units is hundredths of a credit.
+pub const CREDITS_CURRENCY: &str = "CRD";
+
+/// The transfers an order paid in credits may make, one of each at most: their ids are derived
+/// from the order's, so a repeated answer or a retry can never make a second one.
+pub mod order_transfer {
+    /// The buyer's credits moved to the order's held account at checkout.
+    pub fn hold(order: &str) -> String {
+        format!("{order}#credits-hold")
+    }
+    /// The held credits paid to the workplace (locally, or as a federated transfer).
+    pub fn payment(order: &str) -> String {
+        format!("{order}#credits-payment")
+    }
+    /// The held credits given back to the buyer when the order is rejected or cancelled unpaid.
+    pub fn release(order: &str) -> String {
+        format!("{order}#credits-release")
+    }
+    /// A local workplace's payment given back when it cancels a paid order.
+    pub fn refund(order: &str) -> String {
+        format!("{order}#credits-refund")
+    }
+}
+
 /// An account named by kind and owner; opened the first time it is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AccountRef<'a> {
@@ -97,6 +121,7 @@ pub struct HistoryRow {
     pub counterparty: Option<String>,
     pub other_kind: String,
     pub other_owner: String,
+    pub order_id: Option<String>,
     pub created_at: i64,
 }
 
@@ -239,6 +264,120 @@ pub(crate) async fn apply_move(
         .await?;
     }
     Ok(Ok(()))
+}
+
+/// The account (kind, owner) at one end of a recorded transfer, inside `tx`.
+async fn transfer_end(
+    tx: &mut Transaction<'_, Any>,
+    transfer_id: &str,
+    from_side: bool,
+) -> Result<Option<(&'static str, String, i64)>, StoreError> {
+    let sql = format!(
+        "SELECT a.kind, a.owner_id, t.amount FROM credit_transfers t \
+         JOIN credit_accounts a ON a.id = t.{} WHERE t.id = $1",
+        if from_side {
+            "from_account"
+        } else {
+            "to_account"
+        }
+    );
+    let row: Option<(String, String, i64)> = sqlx::query_as(&sql)
+        .bind(transfer_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row
+        .and_then(|(kind, owner, amount)| account::kind_static(&kind).map(|k| (k, owner, amount))))
+}
+
+/// Gives back to the buyer whatever is still held for an order, inside `tx`: nothing if the
+/// order held nothing, or its credits were paid or released already.
+pub(crate) async fn release_held(
+    tx: &mut Transaction<'_, Any>,
+    order_id: &str,
+    memo: &str,
+    now: i64,
+) -> Result<Result<(), Refusal>, StoreError> {
+    let Some((buyer_kind, buyer, _)) =
+        transfer_end(tx, &order_transfer::hold(order_id), true).await?
+    else {
+        return Ok(Ok(()));
+    };
+    let held: Option<i64> = sqlx::query_scalar(
+        "SELECT balance FROM credit_accounts WHERE kind = 'held' AND owner_id = $1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let held = held.unwrap_or(0);
+    if held <= 0 {
+        return Ok(Ok(()));
+    }
+    let release = CreditMove {
+        id: order_transfer::release(order_id),
+        kind: "release",
+        state: "settled",
+        from_kind: account::HELD,
+        from_owner: order_id.to_string(),
+        to_kind: buyer_kind,
+        to_owner: buyer,
+        amount: held,
+        memo: memo.to_string(),
+        counterparty: None,
+        remote_id: None,
+        refund_of: None,
+        order_id: Some(order_id.to_string()),
+        now,
+    };
+    match apply_move(tx, &release).await? {
+        Err(Refusal::AlreadyRecorded) => Ok(Ok(())),
+        other => Ok(other),
+    }
+}
+
+/// A workplace here gives back what an order paid it in credits, inside `tx`: nothing if the
+/// order was not paid here, or was refunded already. Refused if the co-op's account no longer
+/// holds the amount.
+pub(crate) async fn refund_payment(
+    tx: &mut Transaction<'_, Any>,
+    order_id: &str,
+    memo: &str,
+    now: i64,
+) -> Result<Result<(), Refusal>, StoreError> {
+    let payment = order_transfer::payment(order_id);
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT kind FROM credit_transfers WHERE id = $1")
+            .bind(&payment)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if kind.as_deref() != Some("payment") {
+        return Ok(Ok(()));
+    }
+    let (Some((coop_kind, coop, amount)), Some((buyer_kind, buyer, _))) = (
+        transfer_end(tx, &payment, false).await?,
+        transfer_end(tx, &order_transfer::hold(order_id), true).await?,
+    ) else {
+        return Ok(Ok(()));
+    };
+    let refund = CreditMove {
+        id: order_transfer::refund(order_id),
+        kind: "refund",
+        state: "settled",
+        from_kind: coop_kind,
+        from_owner: coop,
+        to_kind: buyer_kind,
+        to_owner: buyer,
+        amount,
+        memo: memo.to_string(),
+        counterparty: None,
+        remote_id: None,
+        refund_of: Some(payment),
+        order_id: Some(order_id.to_string()),
+        now,
+    };
+    match apply_move(tx, &refund).await? {
+        Err(Refusal::AlreadyRecorded) => Ok(Ok(())),
+        other => Ok(other),
+    }
 }
 
 impl Db {
@@ -439,7 +578,7 @@ impl Db {
     ) -> Result<Vec<HistoryRow>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT e.transfer_id, e.amount, t.kind, t.state, t.memo, t.counterparty, \
-             oa.kind AS other_kind, oa.owner_id AS other_owner, e.created_at \
+             oa.kind AS other_kind, oa.owner_id AS other_owner, t.order_id, e.created_at \
              FROM credit_accounts a \
              JOIN credit_entries e ON e.account_id = a.id \
              JOIN credit_transfers t ON t.id = e.transfer_id \

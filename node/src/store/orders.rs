@@ -4,7 +4,13 @@
 //! `UPDATE … WHERE stock >= quantity` per line: however many orders arrive at once, stock never
 //! goes below zero and no unit is sold twice.
 
-use super::{Db, StoreError};
+use super::{
+    credits::{
+        account, apply_move, order_transfer, refund_payment, release_held, CreditMove,
+        CREDITS_CURRENCY,
+    },
+    Db, StoreError,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
@@ -87,6 +93,8 @@ pub enum Acceptance {
     Rejected(String),
     /// The order was seen before; its state then.
     AlreadyKnown(String),
+    /// The buyer's credits do not cover an order priced in credits: nothing was recorded.
+    Unfunded,
 }
 
 const ORDER_COLUMNS: &str = "id, offer_id, buyer_id, placed_by, seller_id, state, total_minor, \
@@ -97,6 +105,18 @@ impl Db {
     /// the accepted order, all in one transaction. A refused order is recorded as rejected, with
     /// the reason, and takes nothing.
     pub async fn accept_order(&self, order: &NewOrder) -> Result<Acceptance, StoreError> {
+        self.accept_order_paid(order, None).await
+    }
+
+    /// [`Db::accept_order`] for a buyer on this node. With `payer` (the kind of the buyer's
+    /// account) and an order priced in credits, the buyer's credits are held for the order and
+    /// paid to the workplace's co-op account in the same transaction that takes the stock; if the
+    /// balance does not cover the order, nothing at all is recorded.
+    pub async fn accept_order_paid(
+        &self,
+        order: &NewOrder,
+        payer: Option<&'static str>,
+    ) -> Result<Acceptance, StoreError> {
         let _changed = self.catalogue_change();
         if let Some(existing) = self.order(&order.id).await? {
             return Ok(Acceptance::AlreadyKnown(existing.state));
@@ -167,6 +187,16 @@ impl Db {
                         .map(|o| o.state)
                         .unwrap_or_default();
                     return Ok(Acceptance::AlreadyKnown(state));
+                }
+                if let Some(payer) =
+                    payer.filter(|_| order.currency == CREDITS_CURRENCY && order.total() > 0)
+                {
+                    for m in local_payment(order, payer) {
+                        if apply_move(&mut tx, &m).await?.is_err() {
+                            tx.rollback().await?;
+                            return Ok(Acceptance::Unfunded);
+                        }
+                    }
                 }
                 tx.commit().await?;
                 Ok(Acceptance::Accepted)
@@ -295,6 +325,23 @@ impl Db {
             tx.rollback().await?;
             return Ok(false);
         }
+        // Credits held for an order that ends unpaid go back to the buyer; a workplace here that
+        // cancels an order it was paid for gives the payment back. Both at most once, since an
+        // order reaches a final state once.
+        if matches!(to, "rejected" | "cancelled") {
+            let memo = match reason {
+                Some(r) => format!("Order {to}: {}", crate::text::limit(r.to_string(), 200)),
+                None => format!("Order {to}"),
+            };
+            let mut settled = release_held(&mut tx, id, &memo, now).await?;
+            if settled.is_ok() && restock {
+                settled = refund_payment(&mut tx, id, &memo, now).await?;
+            }
+            if let Err(refusal) = settled {
+                tx.rollback().await?;
+                return Err(StoreError::Credits(refusal));
+            }
+        }
         if restock {
             let lines: Vec<(String, i64)> =
                 sqlx::query_as("SELECT item_id, quantity FROM order_lines WHERE order_id = $1")
@@ -396,6 +443,47 @@ impl Db {
             .await?;
         Ok(())
     }
+}
+
+/// The two moves that pay a local order in credits: the buyer's credits held for the order,
+/// then paid from there to the workplace's co-op account.
+fn local_payment(order: &NewOrder, payer: &'static str) -> [CreditMove; 2] {
+    let memo = format!(
+        "Order of {}",
+        order
+            .lines
+            .iter()
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let memo = crate::text::limit(memo, 200);
+    let hold = CreditMove {
+        id: order_transfer::hold(&order.id),
+        kind: "hold",
+        state: "settled",
+        from_kind: payer,
+        from_owner: order.buyer_id.clone(),
+        to_kind: account::HELD,
+        to_owner: order.id.clone(),
+        amount: order.total(),
+        memo: memo.clone(),
+        counterparty: None,
+        remote_id: None,
+        refund_of: None,
+        order_id: Some(order.id.clone()),
+        now: order.now,
+    };
+    let payment = CreditMove {
+        id: order_transfer::payment(&order.id),
+        kind: "payment",
+        from_kind: account::HELD,
+        from_owner: order.id.clone(),
+        to_kind: account::COOP,
+        to_owner: order.seller_id.clone(),
+        ..hold.clone()
+    };
+    [hold, payment]
 }
 
 /// Inserts an order with its lines and first event; false if its id is already taken.
