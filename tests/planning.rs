@@ -493,6 +493,178 @@ async fn forged_and_malformed_proposals_are_refused_and_change_nothing() {
     }
 }
 
+/// A round run entirely through the portal's forms: the board opens it, the bakery answers by
+/// hand, a council member proposes, the facilitator closes an iteration early and stops the
+/// round; each participant's node shows each step, strangers see nothing, forms need their CSRF
+/// token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_runs_a_round_by_hand() {
+    let net = network().await;
+    let mut fran = Visitor::new(&net.a);
+    fran.log_in("fran").await;
+    let (_, page) = fran.get("/plans").await;
+    assert!(page.contains("Open a round for"), "{page}");
+    let (status, page) = fran.get("/plans/new?board=board").await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&page);
+    let participants = format!("{}\n{}\n", net.b.handle("bakery"), net.b.handle("north"));
+    let (status, location) = fran
+        .post(
+            "/plans/new",
+            &[
+                ("csrf", &csrf),
+                ("board", "board"),
+                ("name", "Practice round"),
+                ("period", "2027, spring"),
+                (
+                    "goods",
+                    "Bread, kg, final, 2\nLabour, hour, labour, 1, 500\n",
+                ),
+                ("participants", &participants),
+                ("rule", "multiplicative"),
+                ("tolerance", "5"),
+                ("max_iterations", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{location}");
+    let id = url::form_urlencoded::parse(location.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "id")
+        .unwrap()
+        .1
+        .to_string();
+    let page_of = |id: &str| format!("/plans/view?id={}", urlencode(id));
+    let (_, page) = fran.get(&page_of(&id)).await;
+    assert!(
+        page.contains("Open: iteration 1 is taking proposals"),
+        "{page}"
+    );
+    assert!(
+        page.contains("0 of 2 participants have answered iteration 1"),
+        "{page}"
+    );
+
+    // On B, the bakery answers by hand; its form is prefilled and needs the CSRF token.
+    let mut bo = Visitor::new(&net.b);
+    bo.log_in("bo").await;
+    wait_until("the round reaches B", || async {
+        net.api("bo")
+            .get(&format!("/plans/round?id={}", urlencode(&id)))
+            .await
+            .0
+            == 200
+    })
+    .await;
+    let (_, page) = bo.get(&page_of(&id)).await;
+    assert!(page.contains("Answer for The bakery co-op"), "{page}");
+    let answer = |csrf: String| {
+        vec![
+            ("csrf".to_string(), csrf),
+            ("round".to_string(), id.clone()),
+            ("coop".to_string(), "bakery".to_string()),
+            ("how".to_string(), "hand".to_string()),
+            ("make0".to_string(), "100".to_string()),
+            ("use1".to_string(), "50".to_string()),
+        ]
+    };
+    let forged: Vec<(String, String)> = answer("not-the-token".into());
+    let forged: Vec<(&str, &str)> = forged
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, _) = bo.post("/plans/answer", &forged).await;
+    assert_eq!(status, 403, "a form without its CSRF token is refused");
+    let real = answer(csrf_of(&page));
+    let real: Vec<(&str, &str)> = real.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _) = bo.post("/plans/answer", &real).await;
+    assert_eq!(status, 303);
+    let (_, page) = bo.get(&page_of(&id)).await;
+    assert!(page.contains("Answered by hand"), "{page}");
+
+    // A member of the north council proposes; the council answers from it by itself.
+    let mut nia = Visitor::new(&net.b);
+    nia.log_in("nia").await;
+    let (_, page) = nia.get(&page_of(&id)).await;
+    assert!(
+        page.contains("Your own proposal to The north co-op"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Answer for"),
+        "a member does not act for the council"
+    );
+    let csrf = csrf_of(&page);
+    let (status, _) = nia
+        .post(
+            "/plans/member",
+            &[
+                ("csrf", &csrf),
+                ("round", &id),
+                ("council", "north"),
+                ("use0", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // Both have answered: the board closes iteration 1 and publishes iteration 2 to B.
+    wait_until("iteration 2 reaches B", || async {
+        bo.peek(&page_of(&id)).await.contains("Open: iteration 2")
+    })
+    .await;
+    let (_, page) = fran.get(&page_of(&id)).await;
+    assert!(
+        page.contains("Proposals of the last closed iteration"),
+        "{page}"
+    );
+    assert!(
+        page.contains("makes 100"),
+        "the bakery's hand answer: {page}"
+    );
+    assert!(
+        page.contains("uses 30"),
+        "north's answer is its member's: {page}"
+    );
+
+    // The facilitator closes iteration 2 without waiting, then stops the round.
+    let csrf = csrf_of(&page);
+    let (status, _) = fran
+        .post("/plans/close", &[("csrf", &csrf), ("round", &id)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = fran.get(&page_of(&id)).await;
+    assert!(page.contains("Open: iteration 3"), "{page}");
+    let (status, _) = fran
+        .post(
+            "/plans/stop",
+            &[
+                ("csrf", &csrf),
+                ("round", &id),
+                ("reason", "practice is over"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    wait_until("the stop reaches B", || async {
+        bo.peek(&page_of(&id))
+            .await
+            .contains("stopped by the facilitation board: practice is over")
+    })
+    .await;
+
+    // A user of B in none of it finds nothing.
+    let mut zed = Visitor::new(&net.b);
+    zed.log_in("zed").await;
+    let (status, _) = zed.get(&page_of(&id)).await;
+    assert_eq!(status, 404);
+    let (_, page) = zed.get("/plans").await;
+    assert!(page.contains("No planning rounds yet"), "{page}");
+
+    for node in [net.a, net.b, net.c] {
+        node.shutdown().await;
+    }
+}
+
 fn round_board(round: &Value) -> String {
     round["attributedTo"].as_str().unwrap().to_string()
 }

@@ -573,6 +573,19 @@ impl<'a> Visitor<'a> {
         (status, body)
     }
 
+    /// A page's body, without keeping any cookie it sets: for polling.
+    pub async fn peek(&self, path: &str) -> String {
+        let res = self
+            .node
+            .http
+            .get(self.node.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        res.text().await.unwrap()
+    }
+
     /// Posts a form; returns the status and, for redirects, where to.
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
         let res = self

@@ -59,8 +59,7 @@ fn role_of(actor: &KnownActor) -> Result<ParticipantRole, AppError> {
     }
 }
 
-/// An activity carrying a round, addressed to its participants, and their inboxes on other
-/// nodes.
+/// An activity carrying a round, addressed to its participants, and their nodes' inboxes.
 async fn round_activity(
     state: &AppState,
     kind: ActivityKind,
@@ -74,9 +73,12 @@ async fn round_activity(
         let actor = super::stored_actor(state, p.actor.as_str())
             .await?
             .ok_or_else(|| AppError::Internal(format!("participant {} unknown", p.actor)))?;
+        // The round is addressed to every participant, so one copy per node does: the shared
+        // inbox where there is one.
+        let inbox = actor.shared_inbox.as_ref().unwrap_or(&actor.inbox);
         let pair = (
-            actor.inbox.to_string(),
-            coopnet_federation::origin::authority(&actor.inbox),
+            inbox.to_string(),
+            coopnet_federation::origin::authority(inbox),
         );
         if !inboxes.contains(&pair) {
             inboxes.push(pair);
