@@ -20,6 +20,7 @@ pub mod planning_cli;
 pub mod portal;
 pub mod store;
 pub mod text;
+pub mod work;
 
 /// Installs the process-wide TLS crypto provider (ring) that outgoing https needs. Safe to call
 /// more than once.

@@ -14,6 +14,7 @@ pub mod nodeinfo;
 pub mod objects;
 pub mod planning;
 pub mod webfinger;
+pub mod work;
 
 pub use handle::{Handle, HandleError};
 

@@ -28,11 +28,12 @@ use coopnet_schemas::{
     market::ItemProposal,
     objects::Note,
     planning::{PlanDoc, PlanProposal},
+    work::{ApplicationDoc, JobPost},
 };
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, credits, market, outgoing, planning, KnownActor};
+use super::{backfill, convert, credits, market, outgoing, planning, work, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
@@ -259,6 +260,13 @@ pub async fn store_created(
         planning::receive_proposal(data, author, &object).await?;
         return Ok(true);
     }
+    if JobPost::is_job(&object) {
+        return work::store_job(data, author, &object, from_backfill).await;
+    }
+    if ApplicationDoc::is_application(&object) {
+        work::receive_application(data, author, &object).await?;
+        return Ok(true);
+    }
     if PlanDoc::is_plan(&object) {
         planning::receive_round(data, author, &object).await?;
         return Ok(true);
@@ -472,6 +480,14 @@ async fn receive_update(
     if PlanDoc::is_plan(&activity.object) {
         return planning::receive_round(data, actor, &activity.object).await;
     }
+    if JobPost::is_job(&activity.object) {
+        return work::store_job(data, actor, &activity.object, false)
+            .await
+            .map(|_| ());
+    }
+    if ApplicationDoc::is_application(&activity.object) {
+        return work::receive_application_update(data, actor, &activity.object).await;
+    }
     if ItemProposal::is_proposal(&activity.object) {
         return market::store_item(data, actor, &activity.object, false)
             .await
@@ -538,6 +554,9 @@ async fn receive_delete(
         return Ok(());
     }
     if market::receive_item_delete(data, actor, &target).await? {
+        return Ok(());
+    }
+    if work::receive_job_delete(data, actor, &target).await? {
         return Ok(());
     }
     match data.db.post(target.as_str()).await? {

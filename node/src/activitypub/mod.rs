@@ -14,6 +14,7 @@ pub mod market;
 pub mod outgoing;
 pub mod planning;
 pub mod routes;
+pub mod work;
 
 use activitypub_federation::{
     config::{Data, FederationConfig},

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod planning;
 pub mod posts;
 pub mod transfer;
+pub mod work;
 pub mod users;
 
 use std::{path::Path, time::Duration};
