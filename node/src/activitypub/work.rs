@@ -618,3 +618,45 @@ pub async fn receive_application_update(
         .await?;
     Ok(())
 }
+
+/// A member applies as themselves: for the job post `job`, or for membership of the council
+/// `council` (a handle or an actor id). Returns the application's id.
+pub async fn apply_as(
+    data: &Data<AppState>,
+    user: &crate::store::users::UserRow,
+    job: Option<&str>,
+    council: Option<&str>,
+    letter: &str,
+) -> Result<String, AppError> {
+    let applicant = data
+        .db
+        .local_actor(&user.actor_id)
+        .await?
+        .map(|a| convert::local_actor(&a, &data.settings))
+        .ok_or_else(|| AppError::Internal("the member has no actor".into()))?;
+    let profile = crate::people::shareable_profile(data, user.id).await?;
+    match (job.map(str::trim), council.map(str::trim)) {
+        (Some(job), None) => {
+            let job = data.db.job(job).await?.ok_or(AppError::NotFound)?;
+            let coop = super::stored_actor(data, &job.owner_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            apply(data, &applicant, &coop, Some(&job), letter, profile).await
+        }
+        (None, Some(council)) => {
+            let data = data.reset_request_count();
+            let coop = match Url::parse(council) {
+                Ok(url) => super::actor(&url, &data).await?,
+                Err(_) => {
+                    let handle = coopnet_schemas::Handle::parse(council)
+                        .map_err(|e| AppError::bad(format!("{council:?}: {e}")))?;
+                    super::resolve_handle(&handle, &data).await?
+                }
+            };
+            apply(&data, &applicant, &coop, None, letter, profile).await
+        }
+        _ => Err(AppError::bad(
+            "apply for a job post (job) or for membership of a council (council), one of them",
+        )),
+    }
+}

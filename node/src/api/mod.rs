@@ -6,6 +6,7 @@ mod credits;
 mod market;
 mod openapi;
 mod planning;
+mod work;
 
 use activitypub_federation::config::Data;
 use axum::{
@@ -48,6 +49,7 @@ pub fn routes() -> Router {
         .route("/api/v1/lookup", get(lookup))
         .merge(market::routes())
         .merge(planning::routes())
+        .merge(work::routes())
         .merge(credits::routes())
 }
 

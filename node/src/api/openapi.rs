@@ -288,10 +288,103 @@ fn credits_paths() -> Value {
     })
 }
 
+/// Job post and application routes.
+fn work_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let done = |description: &str| json!({ "description": description });
+    let conflict = json!({ "$ref": "#/components/responses/Error" });
+    let bearer = json!([{ "bearer": [] }]);
+    let job = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "workplace": { "type": "string" }, "local": { "type": "boolean" },
+        "title": { "type": "string" }, "description_html": { "type": "string" },
+        "hours": { "type": "string" }, "pay": { "type": "string" },
+        "region": { "type": ["string", "null"] }, "industry": { "type": ["string", "null"] },
+        "skills": { "type": "array", "items": { "type": "string" } },
+        "closes_on": { "type": ["string", "null"], "format": "date" },
+        "state": { "type": "string", "enum": ["open", "closed", "filled"] },
+        "published": { "type": "string", "format": "date-time" } } });
+    let fields = json!({ "type": "object", "required": ["title", "hours", "pay"], "properties": {
+        "title": { "type": "string", "maxLength": 200 }, "description": { "type": "string", "description": "Markdown." },
+        "hours": { "type": "string" }, "pay": { "type": "string", "description": "Pay or remuneration scheme." },
+        "region": { "type": "string" },
+        "skills": { "oneOf": [{ "type": "string", "description": "Comma-separated." }, { "type": "array", "items": { "type": "string" } }] },
+        "closes_on": { "type": "string", "format": "date" } } });
+    let application = json!({ "type": "object", "properties": {
+        "id": { "type": "string" }, "kind": { "type": "string", "enum": ["job", "membership"] },
+        "applicant": { "type": "string" }, "coop": { "type": "string" }, "job": { "type": ["string", "null"] },
+        "letter_html": { "type": "string" }, "profile": { "type": "object" },
+        "state": { "type": "string", "enum": ["received", "interview", "offered", "accepted", "declined"] },
+        "events": { "type": "array", "items": { "type": "object", "properties": {
+            "state": { "type": "string" }, "note": { "type": "string" }, "at": { "type": "string", "format": "date-time" } } } } } });
+    let list = |schema: &Value| json!({ "type": "array", "items": schema });
+    json!({
+        "/api/v1/jobs": { "get": {
+            "summary": "The jobs board: open posts of local workplaces and those followed here",
+            "parameters": [
+                { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Words in the title, description or skills." },
+                { "name": "region", "in": "query", "schema": { "type": "string" } },
+                { "name": "industry", "in": "query", "schema": { "type": "string" } },
+                { "name": "skill", "in": "query", "schema": { "type": "string" } },
+                { "name": "all", "in": "query", "schema": { "type": "boolean" }, "description": "Include closed and filled posts." },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+            ],
+            "responses": with_errors(json!({ "200": ok("Twenty posts a page, newest first.", list(&job)) }))
+        } },
+        "/api/v1/jobs/post": { "get": {
+            "summary": "One job post, by its id",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The post.", job.clone()) }))
+        } },
+        "/api/v1/coops/{handle}/jobs": {
+            "get": { "summary": "A workplace's job posts, all states", "security": bearer, "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The posts.", list(&job)) })) },
+            "post": { "summary": "Publish a job post; followers receive it", "security": bearer, "parameters": [handle_param()],
+                      "requestBody": body(fields.clone()),
+                      "responses": with_errors(json!({ "201": ok("Published.", job.clone()) })) }
+        },
+        "/api/v1/coops/{handle}/jobs/change": { "post": {
+            "summary": "Edit a job post, or close, fill or reopen it; followers receive an Update",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["id"], "properties": {
+                "id": { "type": "string" }, "fields": fields, "state": { "type": "string", "enum": ["open", "closed", "filled"] } } })),
+            "responses": with_errors(json!({ "200": ok("The post now.", job) }))
+        } },
+        "/api/v1/coops/{handle}/jobs/delete": { "post": {
+            "summary": "Remove a job post; followers receive a Delete", "security": bearer, "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": done("Removed.") }))
+        } },
+        "/api/v1/applications": {
+            "get": { "summary": "Your applications, with every change of state", "security": bearer,
+                     "responses": with_errors(json!({ "200": ok("Newest change first.", list(&application)) })) },
+            "post": { "summary": "Apply for a job post, or for membership of a consumer council; it goes to that co-op only",
+                      "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "properties": {
+                        "job": { "type": "string", "description": "A job post's id." },
+                        "council": { "type": "string", "description": "A council's handle or id." },
+                        "letter": { "type": "string", "description": "Markdown." } } })),
+                      "responses": with_errors(json!({ "201": ok("Sent.", json!({ "type": "object", "properties": { "id": { "type": "string" } } })), "409": conflict.clone() })) }
+        },
+        "/api/v1/coops/{handle}/applications": { "get": {
+            "summary": "The applications a co-op has received", "security": bearer, "parameters": [handle_param()],
+            "responses": with_errors(json!({ "200": ok("Newest change first.", list(&application)) }))
+        } },
+        "/api/v1/coops/{handle}/applications/state": { "post": {
+            "summary": "Move an application: interview, offered, accepted or declined; the applicant hears of it",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["id", "state"], "properties": {
+                "id": { "type": "string" }, "state": { "type": "string", "enum": ["interview", "offered", "accepted", "declined"] },
+                "note": { "type": "string", "maxLength": 2000 } } })),
+            "responses": with_errors(json!({ "204": done("Moved."), "409": conflict }))
+        } }
+    })
+}
+
 pub fn spec() -> Value {
     let mut doc = spec_core();
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for extra in [market_paths(), planning_paths(), credits_paths()] {
+        for extra in [market_paths(), planning_paths(), credits_paths(), work_paths()] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {
                     paths.insert(k.clone(), v.clone());
