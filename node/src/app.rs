@@ -269,6 +269,41 @@ async fn item_json(
     Ok(activitypub_federation::axum::json::FederationJson(proposal).into_response())
 }
 
+/// `/jobs/{id}`: the job post for peers, its page on the jobs board for people.
+async fn job_or_page(
+    data: Data<AppState>,
+    UrlPath(id): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let url = data.settings.url(&format!("/jobs/{id}"));
+    if !routes::wants_activity_json(&headers) {
+        let to = format!(
+            "/jobs/view?id={}",
+            url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect::<String>()
+        );
+        return axum::response::Redirect::to(&to).into_response();
+    }
+    let result = async {
+        let job = data
+            .db
+            .job(url.as_str())
+            .await?
+            .filter(|j| j.is_local == 1)
+            .ok_or(AppError::NotFound)?;
+        routes::check_signed_fetch(&data, &method, &uri, &headers).await?;
+        let owner = activitypub::stored_actor(&data, &job.owner_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut post = activitypub::work::job_post(&job, &owner)?;
+        post.context = coopnet_schemas::work::work_context();
+        Ok::<_, AppError>(activitypub_federation::axum::json::FederationJson(post).into_response())
+    }
+    .await;
+    result.into_response()
+}
+
 /// The instance actor's collections, served like any actor's.
 async fn instance_collection(
     data: Data<AppState>,
@@ -326,6 +361,7 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/inbox", post(inbox::shared_inbox))
         .route("/posts/{id}", get(post_or_page))
         .route("/items/{id}", get(item_or_page))
+        .route("/jobs/{id}", get(job_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))
         .route("/.well-known/host-meta", get(routes::host_meta))

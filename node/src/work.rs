@@ -83,7 +83,9 @@ pub fn parse_date(s: &str) -> Result<String, AppError> {
 pub fn skills_column(items: &[String]) -> Result<String, AppError> {
     let mut skills: Vec<String> = Vec::new();
     for s in items {
-        let s = short("skill", s, 40, false)?.to_lowercase().replace(',', " ");
+        let s = short("skill", s, 40, false)?
+            .to_lowercase()
+            .replace(',', " ");
         if !s.is_empty() && !skills.contains(&s) {
             skills.push(s);
         }
@@ -102,7 +104,9 @@ impl JobFields {
     pub fn check(&self) -> Result<JobDraft, AppError> {
         let description = self.description.trim();
         if description.chars().count() > 20_000 {
-            return Err(AppError::bad("the description has more than 20,000 characters"));
+            return Err(AppError::bad(
+                "the description has more than 20,000 characters",
+            ));
         }
         let closes_on = match self.closes_on.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -126,7 +130,8 @@ impl JobFields {
 pub const JOB_STATES: [&str; 3] = ["open", "closed", "filled"];
 
 /// Where an application stands, as the co-op moves it.
-pub const APPLICATION_STATES: [&str; 5] = ["received", "interview", "offered", "accepted", "declined"];
+pub const APPLICATION_STATES: [&str; 5] =
+    ["received", "interview", "offered", "accepted", "declined"];
 
 /// Whether a co-op may move an application from `from` to `to`: forward through interview and
 /// offer, to accepted from an offer, to declined from anything not yet ended.

@@ -430,6 +430,49 @@ pub fn signed_post_headers(
     headers
 }
 
+/// Headers of a GET signed as a peer's fetch: `(request-target) host date`.
+pub fn signed_get_headers(
+    private_key_pem: &str,
+    key_id: &str,
+    url: &Url,
+    date: SystemTime,
+) -> reqwest::header::HeaderMap {
+    let key = RsaPrivateKey::from_pkcs8_pem(private_key_pem).expect("key");
+    let date = httpdate::fmt_http_date(date);
+    let host = match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let signing = format!("(request-target): get {target}\nhost: {host}\ndate: {date}");
+    let signature = key
+        .sign(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signing.as_bytes()),
+        )
+        .expect("sign");
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut put = |k: &'static str, v: String| {
+        headers.insert(
+            k,
+            reqwest::header::HeaderValue::from_str(&v).expect("header"),
+        );
+    };
+    put("host", host);
+    put("date", date);
+    put(
+        "signature",
+        format!(
+            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"(request-target) host date\",signature=\"{}\"",
+            B64.encode(signature)
+        ),
+    );
+    headers
+}
+
 /// The private key of a local actor of `node`.
 pub async fn private_key(node: &TestNode, handle: &str) -> String {
     node.state()

@@ -440,11 +440,17 @@ pub async fn receive_application(
         ),
         ("membership", None) => {
             if coop.coop_kind.as_deref() != Some(CoopKind::ConsumerCouncil.as_str()) {
-                return Err(AppError::bad("only consumer councils take members this way"));
+                return Err(AppError::bad(
+                    "only consumer councils take members this way",
+                ));
             }
             None
         }
-        _ => return Err(AppError::bad("an application is for a job post or for membership")),
+        _ => {
+            return Err(AppError::bad(
+                "an application is for a job post or for membership",
+            ))
+        }
     };
     if let Some(job) = &job {
         if !job.is_open(&work::today()) {
@@ -572,7 +578,9 @@ pub async fn change_application(
         }
     };
     if !moved {
-        return Err(AppError::Conflict("the application changed meanwhile".into()));
+        return Err(AppError::Conflict(
+            "the application changed meanwhile".into(),
+        ));
     }
     Ok(())
 }

@@ -384,7 +384,12 @@ fn work_paths() -> Value {
 pub fn spec() -> Value {
     let mut doc = spec_core();
     if let Some(paths) = doc["paths"].as_object_mut() {
-        for extra in [market_paths(), planning_paths(), credits_paths(), work_paths()] {
+        for extra in [
+            market_paths(),
+            planning_paths(),
+            credits_paths(),
+            work_paths(),
+        ] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {
                     paths.insert(k.clone(), v.clone());

@@ -267,7 +267,14 @@ async fn apply(
     ApiUser(user): ApiUser,
     Json(body): Json<ApplyRequest>,
 ) -> Result<(StatusCode, Json<Applied>), ApiError> {
-    let id = federated::apply_as(&data, &user, body.job.as_deref(), body.council.as_deref(), &body.letter).await?;
+    let id = federated::apply_as(
+        &data,
+        &user,
+        body.job.as_deref(),
+        body.council.as_deref(),
+        &body.letter,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Applied { id })))
 }
 

@@ -18,8 +18,8 @@ pub mod outbox;
 pub mod planning;
 pub mod posts;
 pub mod transfer;
-pub mod work;
 pub mod users;
+pub mod work;
 
 use std::{path::Path, time::Duration};
 

@@ -278,7 +278,10 @@ impl Db {
             .await?)
     }
 
-    pub async fn applications_by(&self, applicant: &str) -> Result<Vec<ApplicationRow>, StoreError> {
+    pub async fn applications_by(
+        &self,
+        applicant: &str,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
         let sql = format!(
             "SELECT {APPLICATION_COLUMNS} FROM applications WHERE applicant_id = $1 \
              ORDER BY updated_at DESC"
