@@ -370,3 +370,127 @@ async fn bad_job_posts_and_forged_applications_are_refused() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// The same through the portal's forms: a workplace posts a job, a member of another node finds
+/// it on the board and applies, the workplace moves the application, the member sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_posts_finds_applies_and_answers() {
+    let (a, b) = (spawn_node().await, spawn_node().await);
+    b.create_coop("bakery", CoopKind::Workplace).await;
+    a.create_coop("council", CoopKind::ConsumerCouncil).await;
+    user(&b, "bo", &["bakery"]).await;
+    user(&a, "ana", &[]).await;
+    user(&a, "zed", &[]).await;
+    a.follow("council", &b.handle("bakery")).await;
+
+    let mut bo = Visitor::new(&b);
+    bo.log_in("bo").await;
+    let (_, page) = bo.get("/admin/bakery/jobs").await;
+    let csrf = csrf_of(&page);
+    let (status, _) = bo
+        .post(
+            "/admin/bakery/jobs",
+            &[
+                ("csrf", &csrf),
+                ("title", "Delivery rider"),
+                ("description", "Cargo bike rounds."),
+                ("hours", "20 hours a week"),
+                ("pay", "Equal pay"),
+                ("region", "Riverside"),
+                ("skills", "cycling"),
+                ("closes_on", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    let mut ana = Visitor::new(&a);
+    ana.log_in("ana").await;
+    wait_until("the job reaches A's board", || async {
+        ana.peek("/jobs?skill=cycling")
+            .await
+            .contains("Delivery rider")
+    })
+    .await;
+    let board = ana.peek("/jobs?skill=cycling").await;
+    let href = board
+        .split("href=\"/jobs/view?id=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, page) = ana.get(&format!("/jobs/view?id={href}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("20 hours a week") && page.contains("Send application"));
+    let job_id: String = url::form_urlencoded::parse(format!("id={href}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    let (status, _) = ana
+        .post(
+            "/jobs/apply",
+            &[("csrf", "forged"), ("job", &job_id), ("letter", "x")],
+        )
+        .await;
+    assert_eq!(status, 403, "the CSRF token is required");
+    let csrf = csrf_of(&page);
+    let (status, _) = ana
+        .post(
+            "/jobs/apply",
+            &[
+                ("csrf", &csrf),
+                ("job", &job_id),
+                ("letter", "I ride every day."),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    wait_until("the bakery receives it", || async {
+        bo.peek("/admin/bakery/applications")
+            .await
+            .contains("I ride every day.")
+    })
+    .await;
+    let (_, page) = bo.get("/admin/bakery/applications").await;
+    let app_id = page
+        .split("name=\"id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = csrf_of(&page);
+    let (status, _) = bo
+        .post(
+            "/admin/bakery/applications/state",
+            &[
+                ("csrf", &csrf),
+                ("id", &app_id),
+                ("state", "interview"),
+                ("note", "Friday?"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    wait_until("Ana sees the interview", || async {
+        let page = ana.peek("/applications").await;
+        page.contains("State: interview") && page.contains("Friday?")
+    })
+    .await;
+
+    let mut zed = Visitor::new(&a);
+    zed.log_in("zed").await;
+    let (_, page) = zed.get("/applications").await;
+    assert!(page.contains("No applications yet"), "{page}");
+    assert!(!page.contains("I ride every day."));
+    let (status, _) = zed.get("/admin/bakery/applications").await;
+    assert_eq!(status, 400, "no such co-op on A");
+
+    a.shutdown().await;
+    b.shutdown().await;
+}

@@ -6,7 +6,7 @@ mod credits;
 mod market;
 mod openapi;
 mod planning;
-mod work;
+pub mod work;
 
 use activitypub_federation::config::Data;
 use axum::{

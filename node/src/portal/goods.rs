@@ -48,9 +48,12 @@ pub fn admin_links(coop: &KnownActor) -> Markup {
                 Some("workplace") => {
                     a href={(base) "/items"} { "Catalogue and stock" }
                     a href={(base) "/orders"} { "Incoming orders" }
+                    a href={(base) "/jobs"} { "Job posts" }
+                    a href={(base) "/applications"} { "Applications" }
                 }
                 Some("consumer-council") => {
                     a href={(base) "/purchases"} { "Purchases" }
+                    a href={(base) "/applications"} { "Membership applications" }
                 }
                 _ => {}
             }

@@ -12,6 +12,7 @@ pub mod goods;
 pub mod orders;
 pub mod pages;
 pub mod planning;
+pub mod work;
 
 use axum::{
     http::header,
@@ -47,6 +48,7 @@ pub fn routes() -> Router {
         .merge(orders::routes())
         .merge(enquiries::routes())
         .merge(planning::routes())
+        .merge(work::routes())
         .merge(credits::routes())
 }
 
@@ -79,6 +81,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/" { "Network feed" }
                         a href="/search" { "Find co-ops" }
                         a href="/catalogue" { "Catalogue" }
+                        a href="/jobs" { "Jobs" }
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
