@@ -367,6 +367,35 @@ async fn bad_job_posts_and_forged_applications_are_refused() {
     let (_, apps) = bo.get("/coops/bakery/applications").await;
     assert_eq!(apps.as_array().unwrap().len(), 1);
 
+    // A person of B whom B's council accepts becomes its member.
+    let lia = Api {
+        node: &b,
+        token: user(&b, "lia", &[]).await,
+    };
+    let (status, applied) = lia
+        .post(
+            "/applications",
+            json!({ "council": b.handle("north"), "letter": "Hello" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{applied}");
+    let id = applied["id"].as_str().unwrap();
+    for state in ["offered", "accepted"] {
+        let (status, _) = bo
+            .post(
+                "/coops/north/applications/state",
+                json!({ "id": id, "state": state }),
+            )
+            .await;
+        assert_eq!(status, 204);
+    }
+    let (_, mine) = lia.get("/applications").await;
+    assert_eq!(mine[0]["state"], "accepted");
+    let lia_row = b.state().db.user_by_username("lia").await.unwrap().unwrap();
+    let north = b.coop("north").await;
+    let belongs = b.state().db.coops_belonged_to(lia_row.id).await.unwrap();
+    assert!(belongs.contains(&north.id.to_string()), "{belongs:?}");
+
     a.shutdown().await;
     b.shutdown().await;
 }

@@ -582,6 +582,16 @@ pub async fn change_application(
             "the application changed meanwhile".into(),
         ));
     }
+    // A council that accepts a member of this node records the membership at once; members
+    // from other nodes are known by their accepted application.
+    if app.kind == "membership" && to == "accepted" {
+        if let Some(user) = state.db.user_by_actor(&app.applicant_id).await? {
+            state
+                .db
+                .add_coop_member(coop.id.as_str(), user.id, now)
+                .await?;
+        }
+    }
     Ok(())
 }
 

@@ -51,6 +51,15 @@ impl Db {
             .await?)
     }
 
+    /// The user whose Person actor this is.
+    pub async fn user_by_actor(&self, actor_id: &str) -> Result<Option<UserRow>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE actor_id = $1");
+        Ok(sqlx::query_as(&sql)
+            .bind(actor_id)
+            .fetch_optional(self.read())
+            .await?)
+    }
+
     pub async fn user(&self, id: i64) -> Result<Option<UserRow>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         Ok(sqlx::query_as(&sql)
