@@ -118,6 +118,30 @@ pub async fn queue_alongside(
     Ok(())
 }
 
+/// A private activity about `object_id`, as written in the caller's own transaction with the
+/// rows it concerns (`body` is the activity serialised).
+pub fn private_activity<'a>(
+    activity: &'a Activity,
+    body: &'a str,
+    object_id: &'a str,
+    inboxes: &'a [(String, String)],
+    now: i64,
+) -> NewActivity<'a> {
+    NewActivity {
+        id: activity.id.as_str(),
+        actor_id: activity.actor.as_str(),
+        activity_type: &activity.kind,
+        object_id: Some(object_id),
+        body,
+        is_public: false,
+        published_at: now,
+        inboxes,
+        post: None,
+        order: None,
+        credit: None,
+    }
+}
+
 /// Inboxes of an actor's remote followers, shared inboxes where they have one.
 pub async fn follower_inboxes(state: &AppState, actor: &Url) -> Result<Vec<Url>, AppError> {
     let mut inboxes: Vec<Url> = Vec::new();

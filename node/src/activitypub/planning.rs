@@ -31,7 +31,6 @@ use crate::{
     planning::{self, PlanningProfile, RoundSpec},
     store::{
         now_ms,
-        outbox::NewActivity,
         planning::{PlanRoundRow, RoundState},
         rfc3339,
     },
@@ -93,28 +92,6 @@ async fn round_activity(
     .to(doc.to.clone());
     activity.context = planning_context();
     Ok((activity, inboxes))
-}
-
-fn new_activity<'a>(
-    activity: &'a Activity,
-    body: &'a str,
-    object_id: &'a str,
-    inboxes: &'a [(String, String)],
-    now: i64,
-) -> NewActivity<'a> {
-    NewActivity {
-        id: activity.id.as_str(),
-        actor_id: activity.actor.as_str(),
-        activity_type: &activity.kind,
-        object_id: Some(object_id),
-        body,
-        is_public: false,
-        published_at: now,
-        inboxes,
-        post: None,
-        order: None,
-        credit: None,
-    }
 }
 
 /// A board opens a round: participants are resolved and checked, the first iteration's prices
@@ -218,7 +195,7 @@ pub async fn open_round(
                 now,
             },
             &local,
-            &new_activity(&activity, &body, id.as_str(), &inboxes, now),
+            &super::outgoing::private_activity(&activity, &body, id.as_str(), &inboxes, now),
         )
         .await?;
     data.wake_deliveries();
@@ -450,7 +427,7 @@ async fn publish_change(
                 now: time,
             },
             i64::from(doc.iteration),
-            &new_activity(&activity, &body, next.id.as_str(), &inboxes, time),
+            &super::outgoing::private_activity(&activity, &body, next.id.as_str(), &inboxes, time),
         )
         .await?;
     if moved {

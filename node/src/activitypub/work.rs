@@ -20,9 +20,7 @@ use crate::{
     coops::CoopKind,
     error::AppError,
     store::{
-        now_ms,
-        outbox::NewActivity,
-        parse_time, rfc3339,
+        now_ms, parse_time, rfc3339,
         work::{ApplicationRow, JobRow},
     },
     text,
@@ -289,28 +287,6 @@ pub async fn receive_job_delete(
     Ok(true)
 }
 
-fn application_activity<'a>(
-    activity: &'a Activity,
-    body: &'a str,
-    object_id: &'a str,
-    inboxes: &'a [(String, String)],
-    now: i64,
-) -> NewActivity<'a> {
-    NewActivity {
-        id: activity.id.as_str(),
-        actor_id: activity.actor.as_str(),
-        activity_type: &activity.kind,
-        object_id: Some(object_id),
-        body,
-        is_public: false,
-        published_at: now,
-        inboxes,
-        post: None,
-        order: None,
-        credit: None,
-    }
-}
-
 fn inbox_pair(inbox: &Url) -> Vec<(String, String)> {
     vec![(
         inbox.to_string(),
@@ -397,7 +373,7 @@ pub async fn apply(
         .db
         .insert_application(
             &row,
-            Some(&application_activity(
+            Some(&super::outgoing::private_activity(
                 &activity, &body, &row.id, &inboxes, now,
             )),
         )
@@ -564,7 +540,9 @@ pub async fn change_application(
                     to,
                     note,
                     now,
-                    Some(&application_activity(&activity, &body, id, &inboxes, now)),
+                    Some(&super::outgoing::private_activity(
+                        &activity, &body, id, &inboxes, now,
+                    )),
                 )
                 .await?;
             state.wake_deliveries();
