@@ -3,6 +3,7 @@
 //! `/api/openapi.json` describes it.
 
 mod credits;
+mod directory;
 mod market;
 mod openapi;
 mod planning;
@@ -49,6 +50,7 @@ pub fn routes() -> Router {
         .merge(market::routes())
         .merge(planning::routes())
         .merge(credits::routes())
+        .merge(directory::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.
