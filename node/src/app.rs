@@ -266,14 +266,12 @@ async fn listing_or_page(
             )
                 .into_response());
         }
-        let owner = Url::parse(&row.owner_id)
-            .map_err(|_| AppError::Internal("stored owner id".into()))?;
+        let owner =
+            Url::parse(&row.owner_id).map_err(|_| AppError::Internal("stored owner id".into()))?;
         let ratings = data.db.ratings_of(&row.id).await?;
         let mut doc = activitypub::directory::listing_doc(&row, &ratings, &owner)?;
         doc.context = coopnet_schemas::directory::directory_context();
-        Ok::<_, AppError>(
-            activitypub_federation::axum::json::FederationJson(doc).into_response(),
-        )
+        Ok::<_, AppError>(activitypub_federation::axum::json::FederationJson(doc).into_response())
     }
     .await
     .into_response()

@@ -350,6 +350,9 @@ impl ListingFields {
         check_line("the topic", &self.topic, 0, 100)?;
         let mut details = ListingDetails::default();
         let mut ratings = Vec::new();
+        // Links are checked whatever the kind, so none that is not a web address is ever kept.
+        let online_url = web_address("the online link", &self.online_url)?;
+        let enrol_url = web_address("the enrolment link", &self.enrol_url)?;
         match kind {
             ListingKind::Course => {
                 details.starts_at = read_time("the start", &self.starts)?;
@@ -362,12 +365,10 @@ impl ListingFields {
                 }
                 check_line("the place", &self.location, 0, 300)?;
                 details.location = optional(&self.location);
-                details.online_url = web_address("the online link", &self.online_url)?;
-                details.enrol_url = web_address("the enrolment link", &self.enrol_url)?;
+                details.online_url = online_url;
+                details.enrol_url = enrol_url;
                 if details.location.is_none() && details.online_url.is_none() {
-                    return Err(AppError::bad(
-                        "a course needs a place or an online link",
-                    ));
+                    return Err(AppError::bad("a course needs a place or an online link"));
                 }
             }
             ListingKind::Finance => {
@@ -515,7 +516,10 @@ impl ProfileText {
         for (what, value) in [
             ("working conditions", &self.working_conditions),
             ("how decisions are made", &self.decision_making),
-            ("how remuneration and tasks are balanced", &self.remuneration),
+            (
+                "how remuneration and tasks are balanced",
+                &self.remuneration,
+            ),
             ("how the products are made", &self.production),
             ("decisions taken", &self.decisions),
             ("external factors", &self.external_factors),

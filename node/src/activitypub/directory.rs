@@ -221,7 +221,9 @@ pub fn check_peer_profile(doc: &CoopProfileDoc) -> Result<CoopProfileDoc, AppErr
         check_peer_text(what, value, MAX_PROFILE_TEXT)?;
     }
     if doc.inputs.len() > MAX_FLOWS || doc.outputs.len() > MAX_FLOWS {
-        return Err(AppError::bad("the profile lists too many inputs or outputs"));
+        return Err(AppError::bad(
+            "the profile lists too many inputs or outputs",
+        ));
     }
     if doc.purchases.len() > MAX_PURCHASES {
         return Err(AppError::bad("the profile lists too many purchases"));
@@ -234,7 +236,9 @@ pub fn check_peer_profile(doc: &CoopProfileDoc) -> Result<CoopProfileDoc, AppErr
             )));
         }
         if f.good.trim().is_empty() || f.good.chars().count() > 100 {
-            return Err(AppError::bad("a good's name in the profile is empty or too long"));
+            return Err(AppError::bad(
+                "a good's name in the profile is empty or too long",
+            ));
         }
         check_peer_text("unit", &f.unit, 40)?;
         check_peer_text("category", &f.category, 40)?;
@@ -466,7 +470,11 @@ pub async fn edit_listing(
 }
 
 /// Deletes a listing here and tells followers.
-pub async fn delete_listing(state: &AppState, owner: &KnownActor, id: &str) -> Result<(), AppError> {
+pub async fn delete_listing(
+    state: &AppState,
+    owner: &KnownActor,
+    id: &str,
+) -> Result<(), AppError> {
     let row = own_listing(state, owner, id).await?;
     let now = now_ms();
     state.db.delete_listing(&row.id, now).await?;
@@ -561,9 +569,21 @@ pub async fn store_listing(
         topic: doc.topic.clone().unwrap_or_default(),
         starts: doc.start_time.clone().unwrap_or_default(),
         ends: doc.end_time.clone().unwrap_or_default(),
-        location: doc.location.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
-        online_url: doc.online_url.as_ref().map(Url::to_string).unwrap_or_default(),
-        enrol_url: doc.enrol_url.as_ref().map(Url::to_string).unwrap_or_default(),
+        location: doc
+            .location
+            .as_ref()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        online_url: doc
+            .online_url
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default(),
+        enrol_url: doc
+            .enrol_url
+            .as_ref()
+            .map(Url::to_string)
+            .unwrap_or_default(),
         lender: doc.lender.clone().unwrap_or_default(),
         lends_for: doc.lends_for.clone().unwrap_or_default(),
         campaign_kind: doc.campaign_kind.clone().unwrap_or_default(),
@@ -663,7 +683,7 @@ pub async fn known_coops(
             out.push((a, profile));
         }
     }
-    out.sort_by(|x, y| x.0.name.to_lowercase().cmp(&y.0.name.to_lowercase()));
+    out.sort_by_key(|x| x.0.name.to_lowercase());
     Ok(out)
 }
 
@@ -677,7 +697,11 @@ pub async fn averages(
     for s in state.db.score_sums(subjects).await? {
         out.entry(s.subject_id.clone())
             .or_default()
-            .push(crate::directory::Average::of(&s.criterion, s.total, s.count));
+            .push(crate::directory::Average::of(
+                &s.criterion,
+                s.total,
+                s.count,
+            ));
     }
     Ok(out)
 }

@@ -33,9 +33,7 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{
-    backfill, convert, credits, directory, market, outgoing, planning, KnownActor,
-};
+use super::{backfill, convert, credits, directory, market, outgoing, planning, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,

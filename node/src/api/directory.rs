@@ -19,10 +19,7 @@ use crate::{
     app::AppState,
     directory::{Average, DirectoryParams, ListingDetails, ListingFields, ProfileText},
     error::AppError,
-    store::{
-        directory::ListingRow,
-        rfc3339,
-    },
+    store::{directory::ListingRow, rfc3339},
 };
 
 pub fn routes() -> Router {
@@ -237,10 +234,7 @@ pub struct SubjectRatingView {
     pub comment: String,
 }
 
-async fn ratings(
-    data: Data<AppState>,
-    Query(q): Query<SubjectQuery>,
-) -> ApiResult<SubjectRatings> {
+async fn ratings(data: Data<AppState>, Query(q): Query<SubjectQuery>) -> ApiResult<SubjectRatings> {
     let subject = q.subject.trim().to_string();
     let mut averages = federated::averages(&data, std::slice::from_ref(&subject)).await?;
     let ratings = data

@@ -34,8 +34,8 @@ use crate::{
     app::AppState,
     coops::CoopKind,
     directory::{
-        parse_ratings, Average, DirectoryParams, ListingDetails, ListingFields, ListingKind, ProfileText,
-        CAMPAIGN_KINDS, CRITERIA, TOPICS,
+        parse_ratings, Average, DirectoryParams, ListingDetails, ListingFields, ListingKind,
+        ProfileText, CAMPAIGN_KINDS, CRITERIA, TOPICS,
     },
     error::AppError,
     store::{directory::ListingRow, rfc3339},
@@ -477,7 +477,10 @@ fn flows_text(flows: &[FlowDoc]) -> String {
                 "{} {}{}",
                 f.good,
                 f.quantity,
-                f.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+                f.unit
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
             )
         })
         .collect::<Vec<_>>()
@@ -755,9 +758,10 @@ pub async fn save_profile(
         let coop = acting_coop(&data, &session, &handle).await?;
         let participants = match form.participants.trim() {
             "" => None,
-            n => Some(n.parse::<u64>().map_err(|_| {
-                AppError::bad("the number of participants is a whole number")
-            })?),
+            n => Some(
+                n.parse::<u64>()
+                    .map_err(|_| AppError::bad("the number of participants is a whole number"))?,
+            ),
         };
         let text = ProfileText {
             working_conditions: form.working_conditions,
@@ -829,7 +833,11 @@ impl ListingForm {
             lends_for: self.lends_for.clone(),
             campaign_kind: self.campaign_kind.clone(),
             // Fields of other kinds left in the form are not an error.
-            ratings: if report { parse_ratings(&self.ratings)? } else { Vec::new() },
+            ratings: if report {
+                parse_ratings(&self.ratings)?
+            } else {
+                Vec::new()
+            },
             suggestions: if report {
                 self.suggestions
                     .lines()
