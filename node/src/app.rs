@@ -232,6 +232,51 @@ async fn item_or_page(
     }
 }
 
+/// `/listings/{id}`: a directory listing for peers, its page for people.
+async fn listing_or_page(
+    data: Data<AppState>,
+    UrlPath(id): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    session: portal::auth::MaybeUser,
+) -> Response {
+    let url = data.settings.url(&format!("/listings/{id}"));
+    if !routes::wants_activity_json(&headers) {
+        return portal::directory::listing_page(&data, url.as_str(), session).await;
+    }
+    async {
+        let row = data
+            .db
+            .listing(url.as_str())
+            .await?
+            .filter(|l| l.is_local == 1)
+            .ok_or(AppError::NotFound)?;
+        routes::check_signed_fetch(&data, &method, &uri, &headers).await?;
+        if let Some(deleted) = row.deleted_at {
+            let tombstone = coopnet_schemas::objects::Tombstone {
+                context: coopnet_schemas::context::object_context(),
+                id: url,
+                kind: "Tombstone".into(),
+                deleted: Some(crate::store::rfc3339(deleted)),
+            };
+            return Ok((
+                axum::http::StatusCode::GONE,
+                activitypub_federation::axum::json::FederationJson(tombstone),
+            )
+                .into_response());
+        }
+        let owner =
+            Url::parse(&row.owner_id).map_err(|_| AppError::Internal("stored owner id".into()))?;
+        let ratings = data.db.ratings_of(&row.id).await?;
+        let mut doc = activitypub::directory::listing_doc(&row, &ratings, &owner)?;
+        doc.context = coopnet_schemas::directory::directory_context();
+        Ok::<_, AppError>(activitypub_federation::axum::json::FederationJson(doc).into_response())
+    }
+    .await
+    .into_response()
+}
+
 /// One of our items as its FEP-0837 proposal, or a Tombstone (410) once retired.
 async fn item_json(
     data: &Data<AppState>,
@@ -362,6 +407,7 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/posts/{id}", get(post_or_page))
         .route("/items/{id}", get(item_or_page))
         .route("/jobs/{id}", get(job_or_page))
+        .route("/listings/{id}", get(listing_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))
         .route("/.well-known/host-meta", get(routes::host_meta))

@@ -13,6 +13,7 @@ pub mod config;
 pub mod coops;
 pub mod credits;
 pub mod demo;
+pub mod directory;
 pub mod error;
 pub mod orders;
 pub mod people;

@@ -119,6 +119,13 @@ pub struct ActorDoc {
     pub coop_kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// A co-op's profile data (our term), versioned.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_profile"
+    )]
+    pub coop_profile: Option<crate::directory::CoopProfileDoc>,
     /// Profile fields as `PropertyValue`s, which Mastodon shows on the profile.
     #[serde(
         default,
@@ -165,6 +172,14 @@ fn lenient_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D:
         Value::Null => Vec::new(),
         other => vec![other],
     })
+}
+
+/// A profile we cannot read is dropped, so the actor itself still reads; its fields are checked
+/// by the receiver.
+fn lenient_profile<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::directory::CoopProfileDoc>, D::Error> {
+    Ok(serde_json::from_value(Value::deserialize(d)?).ok())
 }
 
 /// Our own terms are plain strings; anything else from a peer is dropped rather than refused.

@@ -8,7 +8,7 @@ pub const COOPNET_NS: &str = "https://coopnet.example/ns#";
 /// The context for actors: ActivityStreams, the security vocabulary (for `publicKey`) and the
 /// few terms of our own, each mapped so JSON-LD processors can expand them.
 pub fn actor_context() -> Value {
-    json!([
+    let mut context = json!([
         "https://www.w3.org/ns/activitystreams",
         "https://w3id.org/security/v1",
         {
@@ -22,7 +22,14 @@ pub fn actor_context() -> Value {
             "PropertyValue": "schema:PropertyValue",
             "value": "schema:value"
         }
-    ])
+    ]);
+    if let (Some(map), Value::Object(terms)) = (
+        context[2].as_object_mut(),
+        crate::directory::profile_terms(),
+    ) {
+        map.extend(terms);
+    }
+    context
 }
 
 /// The context for activities and objects.

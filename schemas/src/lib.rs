@@ -8,6 +8,7 @@ pub mod actors;
 pub mod collections;
 pub mod context;
 pub mod credits;
+pub mod directory;
 pub mod handle;
 pub mod market;
 pub mod nodeinfo;

@@ -4,6 +4,7 @@ use coopnet_federation::{network, origin};
 use coopnet_schemas::{
     actors::{ActorDoc, ActorType, Endpoints, Image, PublicKey},
     context,
+    directory::CoopProfileDoc,
     objects::{Note, Source},
     PUBLIC,
 };
@@ -70,8 +71,16 @@ pub fn remote_actor(row: &RemoteActorRow) -> Option<KnownActor> {
     })
 }
 
-/// The actor document we serve for one of our actors.
-pub fn actor_doc(actor: &KnownActor, settings: &Settings) -> ActorDoc {
+/// The actor document we serve for one of our actors, with a co-op's profile data.
+pub fn actor_doc(
+    actor: &KnownActor,
+    settings: &Settings,
+    profile: Option<CoopProfileDoc>,
+) -> ActorDoc {
+    let mut attachment = profile_fields(actor);
+    if let Some(p) = &profile {
+        attachment.extend(profile_data_fields(p));
+    }
     ActorDoc {
         context: context::actor_context(),
         id: actor.id.clone(),
@@ -107,8 +116,27 @@ pub fn actor_doc(actor: &KnownActor, settings: &Settings) -> ActorDoc {
         industry: actor.industry.clone(),
         coop_kind: actor.coop_kind.clone(),
         published: None,
-        attachment: profile_fields(actor),
+        coop_profile: profile,
+        attachment,
     }
+}
+
+/// The short parts of a co-op's profile data as profile fields, for servers that know none of
+/// our terms. Mastodon shows at most a few, so only these.
+fn profile_data_fields(p: &CoopProfileDoc) -> Vec<serde_json::Value> {
+    let names = |flows: &[coopnet_schemas::directory::FlowDoc]| {
+        let list: Vec<&str> = flows.iter().map(|f| f.good.as_str()).collect();
+        Some(crate::text::limit(list.join(", "), 200)).filter(|s| !s.is_empty())
+    };
+    [
+        ("Produces", names(&p.outputs)),
+        ("Participants", p.participants.map(|n| n.to_string())),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.map(|v| coopnet_schemas::actors::property_value(name, &crate::text::escape(&v)))
+    })
+    .collect()
 }
 
 /// Region, industry and kind as profile fields, so Mastodon shows them under the name.

@@ -25,6 +25,7 @@ use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
     credits::EconomicEvent,
+    directory::ListingDoc,
     market::ItemProposal,
     objects::Note,
     planning::{PlanDoc, PlanProposal},
@@ -33,7 +34,9 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, credits, market, outgoing, planning, work, KnownActor};
+use super::{
+    backfill, convert, credits, directory, market, outgoing, planning, work, KnownActor,
+};
 use crate::{
     app::AppState,
     error::AppError,
@@ -274,6 +277,9 @@ pub async fn store_created(
     if ItemProposal::is_proposal(&object) {
         return market::store_item(data, author, &object, from_backfill).await;
     }
+    if ListingDoc::is_listing(&object) {
+        return directory::store_listing(data, author, &object, from_backfill).await;
+    }
     if object.get("enquiry").and_then(Value::as_bool) == Some(true) {
         let note: Note = serde_json::from_value(object)
             .map_err(|e| AppError::bad(format!("unreadable enquiry: {e}")))?;
@@ -493,6 +499,11 @@ async fn receive_update(
             .await
             .map(|_| ());
     }
+    if ListingDoc::is_listing(&activity.object) {
+        return directory::store_listing(data, actor, &activity.object, false)
+            .await
+            .map(|_| ());
+    }
     if market::is_agreement(&activity.object) {
         return market::receive_order_update(data, activity, actor).await;
     }
@@ -506,8 +517,15 @@ async fn receive_update(
             ));
         }
         convert::verify_actor_doc(&doc, &actor.id, &data.settings)?;
+        if activity.object.get("coopProfile").is_some() && doc.coop_profile.is_none() {
+            return Err(AppError::bad("the actor's coopProfile is unreadable"));
+        }
+        if let Some(profile) = &doc.coop_profile {
+            directory::check_peer_profile(profile)?;
+        }
         let row = convert::remote_actor_row(&doc, now_ms())?;
         data.db.upsert_remote_actor(&row).await?;
+        directory::store_peer_profile(data, &doc).await?;
         return Ok(());
     }
     let note: Note = serde_json::from_value(activity.object.clone())
@@ -557,6 +575,9 @@ async fn receive_delete(
         return Ok(());
     }
     if work::receive_job_delete(data, actor, &target).await? {
+        return Ok(());
+    }
+    if directory::receive_listing_delete(data, actor, &target).await? {
         return Ok(());
     }
     match data.db.post(target.as_str()).await? {

@@ -9,6 +9,7 @@ pub mod backfill;
 pub mod convert;
 pub mod credits;
 pub mod delivery;
+pub mod directory;
 pub mod inbox;
 pub mod market;
 pub mod outgoing;
@@ -89,7 +90,7 @@ impl Object for KnownActor {
     }
 
     async fn into_json(self, data: &Data<AppState>) -> Result<ActorDoc, AppError> {
-        Ok(convert::actor_doc(&self, &data.settings))
+        directory::local_actor_doc(data, &self).await
     }
 
     async fn verify(
@@ -103,6 +104,10 @@ impl Object for KnownActor {
     async fn from_json(json: ActorDoc, data: &Data<AppState>) -> Result<KnownActor, AppError> {
         let row: RemoteActorRow = convert::remote_actor_row(&json, now_ms())?;
         data.db.upsert_remote_actor(&row).await?;
+        // Profile data that does not pass the checks is left out; the actor is still usable.
+        if let Err(e) = directory::store_peer_profile(data, &json).await {
+            tracing::info!(actor = %json.id, error = %e, "profile data not kept");
+        }
         convert::remote_actor(&row).ok_or_else(|| AppError::Peer("unusable actor document".into()))
     }
 }

@@ -116,7 +116,8 @@ pub async fn actor_json(
         return Err(AppError::NotFound);
     }
     check_signed_fetch(data, method, uri, headers).await?;
-    Ok(FederationJson(convert::actor_doc(&actor, &data.settings)).into_response())
+    let doc = super::directory::local_actor_doc(data, &actor).await?;
+    Ok(FederationJson(doc).into_response())
 }
 
 /// The instance actor, `/actor`: always readable without a signature.
@@ -127,7 +128,7 @@ pub async fn instance_actor(data: Data<AppState>) -> Result<Response, AppError> 
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = convert::local_actor(&row, &data.settings);
-    Ok(FederationJson(convert::actor_doc(&actor, &data.settings)).into_response())
+    Ok(FederationJson(convert::actor_doc(&actor, &data.settings, None)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

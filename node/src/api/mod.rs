@@ -3,6 +3,7 @@
 //! `/api/openapi.json` describes it.
 
 mod credits;
+mod directory;
 mod market;
 mod openapi;
 mod planning;
@@ -51,6 +52,7 @@ pub fn routes() -> Router {
         .merge(planning::routes())
         .merge(work::routes())
         .merge(credits::routes())
+        .merge(directory::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.

@@ -381,6 +381,108 @@ fn work_paths() -> Value {
     })
 }
 
+/// The directory routes: listings, co-ops known here with their profile data, ratings.
+fn directory_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let done = |description: &str| json!({ "description": description });
+    let list = |schema: &Value| json!({ "type": "array", "items": schema });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let bearer = json!([{ "bearer": [] }]);
+    let text = json!({ "type": "string" });
+    let average = json!({ "type": "object", "properties": {
+        "criterion": text, "tenths": { "type": "integer", "description": "The average score times ten, rounded half up." },
+        "count": { "type": "integer" } } });
+    let rating = json!({ "type": "object", "required": ["subject", "criterion", "score"], "properties": {
+        "subject": { "type": "string", "format": "uri", "description": "An item's id or a workplace's actor id." },
+        "criterion": { "type": "string", "description": "worker-standards, environment or a criterion of the team's own." },
+        "score": { "type": "integer", "minimum": 0, "maximum": 5 },
+        "comment": text } });
+    let fields = json!({ "type": "object", "required": ["kind", "title"], "properties": {
+        "kind": { "type": "string", "enum": ["course", "report", "finance", "campaign"] },
+        "title": { "type": "string", "maxLength": 200, "description": "One line of plain text, without < or >." },
+        "body": { "type": "string", "description": "Markdown, at most 20,000 characters." },
+        "region": text, "topic": text,
+        "starts": { "type": "string", "description": "A course's start: RFC 3339 or YYYY-MM-DDTHH:MM (UTC). Required for courses." },
+        "ends": text, "location": text,
+        "online_url": { "type": "string", "format": "uri" }, "enrol_url": { "type": "string", "format": "uri" },
+        "lender": text, "lends_for": { "type": "string", "description": "Required for sources of finance." },
+        "campaign_kind": { "type": "string", "enum": ["claiming-spaces", "grants-and-loans", "tax-incentives", "participatory-budgeting", "political-group", "other"] },
+        "ratings": { "type": "array", "items": rating.clone(), "description": "A report's ratings (1 to 200); reports are published by co-ops of kind group." },
+        "suggestions": { "type": "array", "items": text } } });
+    let listing = json!({ "type": "object", "properties": {
+        "id": { "type": "string", "format": "uri" }, "owner_id": { "type": "string", "format": "uri" },
+        "owner_name": text, "local": { "type": "boolean" }, "kind": text, "title": text,
+        "body_html": text, "body_markdown": text, "region": text, "topic": text,
+        "details": { "type": "object", "description": "Kind-specific: starts_at, ends_at (ms), location, online_url, enrol_url, lender, lends_for, campaign_kind, suggestions." },
+        "ratings": { "type": "array", "items": rating },
+        "published": { "type": "string", "format": "date-time" }, "updated": { "type": "string", "format": "date-time" } } });
+    let profile_text = json!({ "type": "object", "properties": {
+        "working_conditions": text, "decision_making": text, "remuneration": text, "production": text,
+        "participants": { "type": "integer", "minimum": 0 }, "decisions": text, "external_factors": text } });
+    let profile = json!({ "type": "object", "description": "The coopProfile of the co-op's actor: version, updated, the texts, inputs and outputs per year ({good, quantity, unit, category}), participants and purchases ({seller, productType, orders, total, currency})." });
+    let coop = json!({ "allOf": [{ "$ref": "#/components/schemas/Coop" }, { "type": "object", "properties": {
+        "profile": profile.clone(), "ratings": { "type": "array", "items": average.clone() } } }] });
+    let listing_id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "The last part of the listing's id." });
+    json!({
+        "/api/v1/directory": { "get": {
+            "summary": "Listings of this node's co-ops and of followed co-ops, newest first",
+            "parameters": [
+                { "name": "kind", "in": "query", "schema": { "type": "string", "enum": ["course", "report", "finance", "campaign"] } },
+                { "name": "region", "in": "query", "schema": { "type": "string" } },
+                { "name": "topic", "in": "query", "schema": { "type": "string" } },
+                { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Words to find in titles, descriptions and topics." }
+            ],
+            "responses": with_errors(json!({ "200": ok("At most 100 listings.", list(&listing)) }))
+        } },
+        "/api/v1/directory/listing": { "get": {
+            "summary": "One listing, by its full id",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The listing.", listing.clone()) }))
+        } },
+        "/api/v1/directory/coops": { "get": {
+            "summary": "Co-ops known here (local and remote) with their profile data and ratings",
+            "parameters": [
+                { "name": "region", "in": "query", "schema": { "type": "string" } },
+                { "name": "industry", "in": "query", "schema": { "type": "string" } },
+                { "name": "kind", "in": "query", "schema": { "type": "string" } },
+                { "name": "ids", "in": "query", "schema": { "type": "string" }, "description": "Actor ids separated by commas, to compare just these." }
+            ],
+            "responses": with_errors(json!({ "200": ok("The co-ops.", list(&coop)) }))
+        } },
+        "/api/v1/directory/coop": { "get": {
+            "summary": "One co-op known here, with every version of its profile",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The co-op; versions newest first.", coop.clone()) }))
+        } },
+        "/api/v1/ratings": { "get": {
+            "summary": "Average scores per criterion for an item or a workplace, and the ratings behind them",
+            "parameters": [{ "name": "subject", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("Averages and ratings.", json!({ "type": "object", "properties": {
+                "averages": list(&average), "ratings": { "type": "array", "items": { "type": "object" } } } })) }))
+        } },
+        "/api/v1/coops/{handle}/listings": { "post": {
+            "summary": "Publish a listing and send it to the co-op's followers",
+            "security": bearer, "parameters": [handle_param()], "requestBody": body(fields.clone()),
+            "responses": with_errors(json!({ "201": ok("Published.", json!({ "type": "object", "properties": { "id": { "type": "string", "format": "uri" } } })) }))
+        } },
+        "/api/v1/coops/{handle}/listings/{id}": {
+            "put": { "summary": "Change a listing; followers receive an Update", "security": bearer,
+                     "parameters": [handle_param(), listing_id.clone()], "requestBody": body(fields),
+                     "responses": with_errors(json!({ "204": done("Saved.") })) },
+            "delete": { "summary": "Delete a listing; followers receive a Delete", "security": bearer,
+                        "parameters": [handle_param(), listing_id],
+                        "responses": with_errors(json!({ "204": done("Deleted.") })) }
+        },
+        "/api/v1/coops/{handle}/coop-profile": {
+            "get": { "summary": "A local co-op's profile data as its actor carries it", "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The latest version, or null.", profile) })) },
+            "put": { "summary": "Describe how the co-op works: a new profile version, sent to followers", "security": bearer,
+                     "parameters": [handle_param()], "requestBody": body(profile_text),
+                     "responses": with_errors(json!({ "204": done("Saved.") })) }
+        }
+    })
+}
+
 pub fn spec() -> Value {
     let mut doc = spec_core();
     if let Some(paths) = doc["paths"].as_object_mut() {
@@ -389,6 +491,7 @@ pub fn spec() -> Value {
             planning_paths(),
             credits_paths(),
             work_paths(),
+            directory_paths(),
         ] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {

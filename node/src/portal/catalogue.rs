@@ -21,6 +21,7 @@ use serde::Deserialize;
 
 use super::{
     auth::{MaybeUser, Session, User},
+    directory::averages_line,
     pages::{acting_coop, error_page, page},
     stored_html,
 };
@@ -30,6 +31,7 @@ use crate::{
     catalogue::ProductType,
     config::Settings,
     coops,
+    directory::Average,
     error::AppError,
     store::{
         actors::LocalActorRow,
@@ -292,7 +294,7 @@ fn category_tree(types: &[(String, i64)]) -> Vec<(String, usize, i64)> {
         .collect()
 }
 
-fn item_card(data: &AppState, e: &CatalogueEntry) -> Markup {
+fn item_card(data: &AppState, e: &CatalogueEntry, ratings: &[Average]) -> Markup {
     let href = item_href(&data.settings, &e.id);
     html! {
         article.item {
@@ -308,6 +310,7 @@ fn item_card(data: &AppState, e: &CatalogueEntry) -> Markup {
                     @if let Some(r) = &e.region { " · " (r) }
                     " · " (e.product_type)
                 }
+                @if !ratings.is_empty() { p.meta { (averages_line(ratings)) } }
             }
         }
     }
@@ -332,6 +335,8 @@ pub async fn catalogue(
             .await?;
         let more = entries.len() as i64 > CATALOGUE_PAGE;
         entries.truncate(CATALOGUE_PAGE as usize);
+        let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
+        let mut ratings = activitypub::directory::averages(&data, &ids).await?;
         let types = category_tree(&data.db.product_types().await?);
         let owners = data.db.item_owners().await?;
         let regions = data.db.item_regions().await?;
@@ -387,7 +392,7 @@ pub async fn catalogue(
             @if entries.is_empty() {
                 p.card { "No items match." }
             }
-            @for e in &entries { (item_card(&data, e)) }
+            @for e in &entries { (item_card(&data, e, &ratings.remove(&e.id).unwrap_or_default())) }
             nav.pager aria-label="Pages" {
                 @if filters.page > 1 { a href=(filters.href(filters.page - 1)) rel="prev" { "Newer" } } @else { span {} }
                 @if more { a href=(filters.href(filters.page + 1)) rel="next" { "Older" } }
@@ -438,6 +443,7 @@ async fn show_item(data: &AppState, item: ItemRow, session: Option<Session>) -> 
     let result = async {
         let owner = activitypub::stored_actor(data, &item.owner_id).await?;
         let recommendations = data.db.recommendations_for_item(&item.id).await?;
+        let ratings = super::directory::ratings_section(data, &item.id).await?;
         let (councils, me) = match &session {
             Some(s) => (
                 councils_of(data, &s.user).await?,
@@ -475,6 +481,7 @@ async fn show_item(data: &AppState, item: ItemRow, session: Option<Session>) -> 
                         None => { p { "This workplace is no longer known here." } }
                     }
                 }
+                (ratings)
                 section aria-labelledby="recommended" {
                     h2 id="recommended" { "Recommended by councils" }
                     @if recommendations.is_empty() { p { "No consumer council has recommended this yet." } }

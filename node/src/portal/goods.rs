@@ -62,6 +62,7 @@ pub fn admin_links(coop: &KnownActor) -> Markup {
                 a href={"/plans/new?board=" (coop.username)} { "Open a planning round" }
             }
             a href={(base) "/planning"} { "Planning profile and members" }
+            a href={(base) "/directory"} { "Profile and directory listings" }
         }
     }
 }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod catalogue;
 pub mod credits;
+pub mod directory;
 pub mod enquiries;
 pub mod goods;
 pub mod orders;
@@ -50,6 +51,7 @@ pub fn routes() -> Router {
         .merge(planning::routes())
         .merge(work::routes())
         .merge(credits::routes())
+        .merge(directory::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -82,6 +84,8 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/search" { "Find co-ops" }
                         a href="/catalogue" { "Catalogue" }
                         a href="/jobs" { "Jobs" }
+                        a href="/directory" { "Directory" }
+                        a href="/coops" { "Co-ops" }
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }

@@ -212,6 +212,10 @@ pub async fn actor_page(
             Some(s) => coops::may_act_for(&data.db, &s.user, &row.id).await?,
             None => false,
         };
+        let directory = match row.coop_kind {
+            Some(_) => Some(super::directory::profile_section(data, &actor).await?),
+            None => None,
+        };
         let council = match row.coop_kind.as_deref() {
             Some("consumer-council") => Some(super::orders::council_sections(data, &row.id).await?),
             _ => None,
@@ -228,6 +232,7 @@ pub async fn actor_page(
             }
             p.hint { "Follow from Mastodon or any fediverse server by searching for " strong { (actor.handle()) } "." }
             @if can_admin { p { a.button href={"/admin/" (row.username)} { "Manage this co-op" } } }
+            @if let Some(d) = directory { (d) }
             h2 { "Announcements" }
             @if posts.is_empty() { p { "No announcements yet." } }
             @for e in &posts { (post_card(data, e)) }

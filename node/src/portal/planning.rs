@@ -707,11 +707,8 @@ async fn profile_page(
         let coop = acting_coop(&data, &session, &handle).await?;
         let profile = federated::profile_of(&data, coop.id.as_str()).await?;
         let members = data.db.coop_member_names(coop.id.as_str()).await?;
-        let inputs: String = profile
-            .inputs
-            .iter()
-            .map(|f| format!("{}, {}\n", f.good, f.quantity))
-            .collect();
+        let inputs = PlanningProfile::write_flows(&profile.inputs);
+        let other_outputs = PlanningProfile::write_flows(&profile.other_outputs);
         let action = format!("/admin/{}/planning", coop.username);
         Ok::<_, AppError>(html! {
             h1 { "Planning profile of " (coop.name) }
@@ -723,9 +720,14 @@ async fn profile_page(
                     input id="output_good" name="output_good" value=(profile.output.as_ref().map(|o| o.good.as_str()).unwrap_or(""));
                     label for="output_quantity" { "Output per period" }
                     input id="output_quantity" name="output_quantity" type="number" min="0" step="any" value=(profile.output.as_ref().map(|o| o.quantity).unwrap_or(0.0));
+                    label for="output_unit" { "Unit of the output" }
+                    input id="output_unit" name="output_unit" value=(profile.output.as_ref().and_then(|o| o.unit.as_deref()).unwrap_or(""));
                     label for="inputs" { "Inputs per period for that output" }
-                    p.hint id="inputs-hint" { "One per line: good, quantity." }
+                    p.hint id="inputs-hint" { "One per line: good, quantity and, if you like, unit and category (natural-resource, capital, labour, material or other). The co-op's public profile shows them." }
                     textarea id="inputs" name="inputs" aria-describedby="inputs-hint" rows="5" { (inputs) }
+                    label for="other_outputs" { "Other outputs per period" }
+                    p.hint id="other-outputs-hint" { "Shown on the profile; planning rounds use the output above. One per line, as the inputs." }
+                    textarea id="other_outputs" name="other_outputs" aria-describedby="other-outputs-hint" rows="3" { (other_outputs) }
                     label for="capacity" { "Capacity, as a multiple of the output" }
                     input id="capacity" name="capacity" type="number" min="1" max="10" step="any" value=(profile.capacity.unwrap_or(1.25));
                 } @else {
@@ -761,7 +763,11 @@ pub struct ProfileForm {
     #[serde(default)]
     output_quantity: String,
     #[serde(default)]
+    output_unit: String,
+    #[serde(default)]
     inputs: String,
+    #[serde(default)]
+    other_outputs: String,
     #[serde(default)]
     capacity: String,
     #[serde(default)]
@@ -792,12 +798,15 @@ async fn save_profile(
             Some(q) if q > 0.0 && !form.output_good.trim().is_empty() => Some(Flow {
                 good: form.output_good.trim().to_string(),
                 quantity: q,
+                unit: Some(form.output_unit.trim().to_string()).filter(|u| !u.is_empty()),
+                category: None,
             }),
             _ => None,
         };
         let profile = PlanningProfile {
             output,
             inputs: PlanningProfile::parse_flows(&form.inputs)?,
+            other_outputs: PlanningProfile::parse_flows(&form.other_outputs)?,
             capacity: optional_number(&form.capacity, "capacity")?,
             budget: optional_number(&form.budget, "budget")?,
         };
@@ -820,7 +829,8 @@ pub async fn save(
     data.db
         .set_planning_profile(coop.id.as_str(), &serde_json::to_string(profile)?, now_ms())
         .await?;
-    Ok(())
+    // Inputs and outputs are part of the co-op's public profile too.
+    crate::activitypub::directory::refresh_profile(data, coop).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@
 pub mod actors;
 pub mod credits;
 pub mod deliveries;
+pub mod directory;
 pub mod enquiries;
 pub mod follows;
 pub mod inbox;
