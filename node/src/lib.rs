@@ -15,6 +15,7 @@ pub mod credits;
 pub mod demo;
 pub mod error;
 pub mod orders;
+pub mod people;
 pub mod planning;
 pub mod planning_cli;
 pub mod portal;

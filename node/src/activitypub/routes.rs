@@ -116,7 +116,18 @@ pub async fn actor_json(
         return Err(AppError::NotFound);
     }
     check_signed_fetch(data, method, uri, headers).await?;
-    Ok(FederationJson(convert::actor_doc(&actor, &data.settings)).into_response())
+    let mut doc = convert::actor_doc(&actor, &data.settings);
+    if actor.actor_type == coopnet_schemas::actors::ActorType::Person.as_str() {
+        // Whoever signed the request, peers see only the public parts of a member's profile.
+        match crate::people::view_of(data, &actor.username, None).await {
+            Ok((_, shown)) => {
+                doc = convert::person_with_public_profile(doc, &shown, &data.settings);
+            }
+            Err(AppError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(FederationJson(doc).into_response())
 }
 
 /// The instance actor, `/actor`: always readable without a signature.

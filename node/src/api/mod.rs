@@ -5,6 +5,7 @@
 mod credits;
 mod market;
 mod openapi;
+pub(crate) mod people;
 mod planning;
 
 use activitypub_federation::config::Data;
@@ -49,6 +50,7 @@ pub fn routes() -> Router {
         .merge(market::routes())
         .merge(planning::routes())
         .merge(credits::routes())
+        .merge(people::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.
