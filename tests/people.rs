@@ -293,6 +293,21 @@ async fn each_part_is_seen_only_by_whom_its_visibility_allows() {
     assert!(fetched.summary.contains(GENERAL));
     assert!(!fetched.summary.contains(RESUME) && fetched.region.is_none());
 
+    // A co-op on B follows ana, so her profile changes reach B as Update(Person).
+    let followed = b.follow("printshop", &a.handle("ana")).await;
+    wait_until("ana accepts the follow", || async {
+        b.follow_state("printshop", &followed).await.as_deref() == Some("accepted")
+    })
+    .await;
+    let stored_on_b = || async {
+        b.state()
+            .db
+            .remote_actor(ana_url.as_str())
+            .await
+            .unwrap()
+            .expect("B knows ana")
+    };
+
     // Everything public: the actor document carries it, for Mastodon as profile fields.
     let (status, _) = put_profile(
         &ana,
@@ -325,6 +340,10 @@ async fn each_part_is_seen_only_by_whom_its_visibility_allows() {
         (200, PDF),
         "a public resume is anyone's"
     );
+    wait_until("B hears of ana's public region", || async {
+        stored_on_b().await.region.as_deref() == Some(REGION)
+    })
+    .await;
 
     // And private again: gone from everyone but ana, the general information too.
     let (status, _) = put_profile(
@@ -347,6 +366,11 @@ async fn each_part_is_seen_only_by_whom_its_visibility_allows() {
         .unwrap();
     let doc = res.text().await.unwrap();
     assert_eq!(seen(&doc), [false, false, false, false], "{doc}");
+    wait_until("B hears that ana's profile is no longer public", || async {
+        let stored = stored_on_b().await;
+        stored.region.is_none() && !stored.summary.contains(GENERAL)
+    })
+    .await;
     let (_, v) = ben.get("/members/ana/profile").await;
     assert_eq!(seen(&v.to_string()), [false, false, true, false], "{v}");
     assert!(v["resume_pdf"].is_null());

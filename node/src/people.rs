@@ -395,6 +395,7 @@ pub async fn update_profile(
     input: ProfileInput,
 ) -> Result<Profile, AppError> {
     let current = profile(state, user).await?;
+    let before = current.clone();
     let mut row = ProfileRow {
         user_id: user.id,
         general_source: current.general.markdown,
@@ -428,7 +429,27 @@ pub async fn update_profile(
         row.resume_visibility = r.visibility.as_str().into();
     }
     state.db.save_member_profile(&row).await?;
-    profile(state, user).await
+    let saved = profile(state, user).await?;
+    announce_if_public_changed(state, user, &before, &saved).await?;
+    Ok(saved)
+}
+
+/// Tells the member's followers about their profile when what anyone may see of it changed
+/// (the `Update` carries the public parts only, as the actor document does).
+async fn announce_if_public_changed(
+    state: &AppState,
+    user: &UserRow,
+    before: &Profile,
+    after: &Profile,
+) -> Result<(), AppError> {
+    if view(&user.username, before, Viewer::Anyone) == view(&user.username, after, Viewer::Anyone) {
+        return Ok(());
+    }
+    let Some(row) = state.db.local_actor(&user.actor_id).await? else {
+        return Ok(());
+    };
+    let actor = crate::activitypub::convert::local_actor(&row, &state.settings);
+    crate::activitypub::outgoing::update_profile(state, &actor).await
 }
 
 /// The folder that holds resume PDFs, named by their SHA-256.
@@ -473,6 +494,7 @@ pub async fn save_resume_pdf(
     bytes: Vec<u8>,
 ) -> Result<PdfInfo, AppError> {
     check_pdf(&bytes)?;
+    let before = profile(state, user).await?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let path = resume_path(&state.settings, &sha256)
         .ok_or_else(|| AppError::Internal("hash of a resume".into()))?;
@@ -496,8 +518,9 @@ pub async fn save_resume_pdf(
     if let Some(old) = old.filter(|o| *o != sha256) {
         remove_if_unused(state, &old).await?;
     }
-    profile(state, user)
-        .await?
+    let after = profile(state, user).await?;
+    announce_if_public_changed(state, user, &before, &after).await?;
+    after
         .resume
         .pdf
         .ok_or_else(|| AppError::Internal("the resume file was not recorded".into()))
@@ -505,9 +528,12 @@ pub async fn save_resume_pdf(
 
 /// Removes the member's resume PDF. False if there was none.
 pub async fn remove_resume_pdf(state: &AppState, user: &UserRow) -> Result<bool, AppError> {
+    let before = profile(state, user).await?;
     match state.db.delete_resume_file(user.id).await? {
         Some(sha256) => {
             remove_if_unused(state, &sha256).await?;
+            let after = profile(state, user).await?;
+            announce_if_public_changed(state, user, &before, &after).await?;
             Ok(true)
         }
         None => Ok(false),

@@ -451,7 +451,7 @@ pub async fn accept_follow(
 
 /// Tells followers that a local actor's profile changed.
 pub async fn update_profile(state: &AppState, actor: &KnownActor) -> Result<(), AppError> {
-    let doc = convert::actor_doc(actor, &state.settings);
+    let doc = super::routes::served_actor_doc(state, actor).await?;
     let mut doc = serde_json::to_value(doc)?;
     if let Some(map) = doc.as_object_mut() {
         map.remove("@context");
