@@ -21,6 +21,9 @@ pub enum AppError {
     Conflict(String),
     #[error("the request body is larger than 1 MiB")]
     TooLarge,
+    /// An upload over its own limit, which the message names.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Retry later: the request is fine but cannot be handled now.
     #[error("{0}")]
     Busy(String),
@@ -44,7 +47,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Peer(_) => StatusCode::BAD_GATEWAY,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

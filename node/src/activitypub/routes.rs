@@ -116,8 +116,28 @@ pub async fn actor_json(
         return Err(AppError::NotFound);
     }
     check_signed_fetch(data, method, uri, headers).await?;
-    let doc = super::directory::local_actor_doc(data, &actor).await?;
-    Ok(FederationJson(doc).into_response())
+    Ok(FederationJson(served_actor_doc(data, &actor).await?).into_response())
+}
+
+/// One of our actors' documents as peers receive it, fetched or in an `Update`: a member's
+/// `Person` carries the public parts of their profile, and only those, whoever asks.
+pub async fn served_actor_doc(
+    state: &AppState,
+    actor: &KnownActor,
+) -> Result<coopnet_schemas::actors::ActorDoc, AppError> {
+    let doc = super::directory::local_actor_doc(state, actor).await?;
+    if actor.actor_type != coopnet_schemas::actors::ActorType::Person.as_str() {
+        return Ok(doc);
+    }
+    match crate::people::view_of(state, &actor.username, None).await {
+        Ok((_, shown)) => Ok(convert::person_with_public_profile(
+            doc,
+            &shown,
+            &state.settings,
+        )),
+        Err(AppError::NotFound) => Ok(doc),
+        Err(e) => Err(e),
+    }
 }
 
 /// The instance actor, `/actor`: always readable without a signature.

@@ -6,6 +6,7 @@ mod credits;
 mod directory;
 mod market;
 mod openapi;
+pub(crate) mod people;
 mod planning;
 pub mod work;
 
@@ -53,6 +54,7 @@ pub fn routes() -> Router {
         .merge(work::routes())
         .merge(credits::routes())
         .merge(directory::routes())
+        .merge(people::routes())
 }
 
 /// Errors as JSON: `{"error": "..."}` with the status the error maps to.

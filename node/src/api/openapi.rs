@@ -381,6 +381,91 @@ fn work_paths() -> Value {
     })
 }
 
+/// Member profiles and interests in starting a co-op.
+fn people_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let bearer = json!([{ "bearer": [] }]);
+    let visibility = json!({ "type": "string", "enum": ["public", "network", "private"],
+        "description": "public: anyone, and the Person actor document; network: people logged in on this node, and co-ops the member applies to; private: the member only." });
+    let text_part = json!({ "type": "object", "required": ["markdown", "visibility"], "properties": {
+        "markdown": { "type": "string", "maxLength": 20000 }, "visibility": visibility } });
+    let pdf = json!({ "type": "object", "required": ["url", "size_bytes", "sha256", "uploaded"], "properties": {
+        "url": { "type": "string", "format": "uri" }, "size_bytes": { "type": "integer" },
+        "sha256": { "type": "string" }, "uploaded": { "type": "string", "format": "date-time" } } });
+    let profile = json!({ "type": "object", "required": ["general", "skills", "region", "resume"], "properties": {
+        "general": { "type": "object", "properties": { "markdown": { "type": "string" }, "html": { "type": "string", "description": "Sanitised HTML." }, "visibility": visibility } },
+        "skills": { "type": "object", "properties": { "tags": { "type": "array", "items": { "type": "string" } }, "visibility": visibility } },
+        "region": { "type": "object", "properties": { "name": { "type": "string" }, "visibility": visibility } },
+        "resume": { "type": "object", "properties": { "markdown": { "type": "string" }, "html": { "type": "string" }, "visibility": visibility,
+            "pdf": { "oneOf": [pdf, { "type": "null" }] } } }
+    } });
+    let profile_input = json!({ "type": "object", "additionalProperties": false,
+        "description": "Parts left out stay as they are. Nothing is changed unless every part given is valid.",
+        "properties": {
+            "general": text_part,
+            "skills": { "type": "object", "required": ["tags", "visibility"], "properties": {
+                "tags": { "type": "array", "maxItems": 30, "items": { "type": "string", "maxLength": 40 } }, "visibility": visibility } },
+            "region": { "type": "object", "required": ["name", "visibility"], "properties": {
+                "name": { "type": "string", "maxLength": 100 }, "visibility": visibility } },
+            "resume": text_part
+        } });
+    let view = json!({ "type": "object", "required": ["username"], "description": "Parts the caller may not see, and empty parts, are null.", "properties": {
+        "username": { "type": "string" },
+        "general_html": { "type": ["string", "null"] },
+        "skills": { "type": ["array", "null"], "items": { "type": "string" } },
+        "region": { "type": ["string", "null"] },
+        "resume_html": { "type": ["string", "null"] },
+        "resume_pdf": { "type": ["string", "null"], "format": "uri", "description": "Where to download the resume PDF, with the same session or token." }
+    } });
+    let interest = json!({ "type": "object", "required": ["id", "username", "industry", "region", "note", "listed", "created"], "properties": {
+        "id": { "type": "integer" }, "username": { "type": "string" }, "industry": { "type": "string" },
+        "region": { "type": "string" }, "note": { "type": "string" }, "listed": { "type": "boolean" },
+        "created": { "type": "string", "format": "date-time" } } });
+    let interest_match = json!({ "allOf": [interest, { "type": "object", "properties": {
+        "profile_url": { "type": "string", "format": "uri" }, "same_industry": { "type": "boolean" }, "same_region": { "type": "boolean" } } }] });
+    json!({
+        "/api/v1/profile": {
+            "get": { "summary": "Your own profile, every part with its visibility", "security": bearer,
+                "responses": with_errors(json!({ "200": ok("Your profile.", profile.clone()) })) },
+            "put": { "summary": "Change parts of your profile", "security": bearer, "requestBody": body(profile_input),
+                "responses": with_errors(json!({ "200": ok("The profile as saved.", profile) })) }
+        },
+        "/api/v1/profile/resume": {
+            "post": { "summary": "Upload your resume as a PDF (replaces any earlier one)", "security": bearer,
+                "description": "multipart/form-data with the file in a field called `file`, at most 5 MiB. The file must start with `%PDF-`; its name and claimed type are ignored.",
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": { "file": { "type": "string", "format": "binary" } } } } } },
+                "responses": with_errors(json!({ "201": ok("The stored PDF.", pdf),
+                    "413": { "$ref": "#/components/responses/Error" } })) },
+            "delete": { "summary": "Remove your resume PDF", "security": bearer,
+                "responses": with_errors(json!({ "204": { "description": "Removed." } })) }
+        },
+        "/api/v1/members/{name}/profile": { "get": {
+            "summary": "A member's profile, as far as the caller may see it",
+            "description": "Without a token, only public parts; with a token of this node, network parts too; the member sees everything.",
+            "parameters": [{ "name": "name", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "security": [{}, { "bearer": [] }],
+            "responses": with_errors(json!({ "200": ok("What the caller may see.", view) }))
+        } },
+        "/api/v1/interests": {
+            "get": { "summary": "Your interests in starting a co-op, and other members' listed interests with the same industry or region", "security": bearer,
+                "responses": with_errors(json!({ "200": ok("Yours and the matches.", json!({ "type": "object", "required": ["mine", "matches"], "properties": {
+                    "mine": { "type": "array", "items": interest.clone() }, "matches": { "type": "array", "items": interest_match } } })) })) },
+            "post": { "summary": "Record an interest in starting a co-op", "security": bearer,
+                "requestBody": body(json!({ "type": "object", "required": ["industry", "region"], "additionalProperties": false, "properties": {
+                    "industry": { "type": "string", "maxLength": 100 }, "region": { "type": "string", "maxLength": 100 },
+                    "note": { "type": "string", "maxLength": 500 },
+                    "listed": { "type": "boolean", "default": false, "description": "Whether members with the same industry or region may see it." } } })),
+                "responses": with_errors(json!({ "201": ok("The interest.", interest), "409": { "$ref": "#/components/responses/Error" } })) }
+        },
+        "/api/v1/interests/{id}": { "delete": {
+            "summary": "Remove one of your interests", "security": bearer,
+            "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+            "responses": with_errors(json!({ "204": { "description": "Removed." } }))
+        } }
+    })
+}
+
 /// The directory routes: listings, co-ops known here with their profile data, ratings.
 fn directory_paths() -> Value {
     let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
@@ -492,6 +577,7 @@ pub fn spec() -> Value {
             credits_paths(),
             work_paths(),
             directory_paths(),
+            people_paths(),
         ] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {

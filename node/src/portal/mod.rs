@@ -12,6 +12,7 @@ pub mod enquiries;
 pub mod goods;
 pub mod orders;
 pub mod pages;
+pub mod people;
 pub mod planning;
 pub mod work;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router {
         .merge(work::routes())
         .merge(credits::routes())
         .merge(directory::routes())
+        .merge(people::routes())
 }
 
 async fn style() -> impl IntoResponse {
@@ -92,6 +94,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                             a href="/plans" { "Planning" }
                             a href="/credits" { "Credits" }
                             a href="/admin" { "My co-ops" }
+                            a href="/profile" { "My profile" }
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(s.csrf);
                                 button type="submit" { "Log out" }

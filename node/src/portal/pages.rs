@@ -216,6 +216,13 @@ pub async fn actor_page(
             Some(_) => Some(super::directory::profile_section(data, &actor).await?),
             None => None,
         };
+        let person = match row.actor_type.as_str() {
+            "Person" => Some(
+                super::people::profile_section(data, &row.username, session.as_ref().map(|s| &s.user))
+                    .await?,
+            ),
+            _ => None,
+        };
         let council = match row.coop_kind.as_deref() {
             Some("consumer-council") => Some(super::orders::council_sections(data, &row.id).await?),
             _ => None,
@@ -230,6 +237,7 @@ pub async fn actor_page(
                 dt { "Followers" } dd { (followers) }
                 dt { "Following" } dd { (following) }
             }
+            @if let Some(p) = person { (p) }
             p.hint { "Follow from Mastodon or any fediverse server by searching for " strong { (actor.handle()) } "." }
             @if can_admin { p { a.button href={"/admin/" (row.username)} { "Manage this co-op" } } }
             @if let Some(d) = directory { (d) }

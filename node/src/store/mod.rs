@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod items;
 pub mod orders;
 pub mod outbox;
+pub mod people;
 pub mod planning;
 pub mod posts;
 pub mod transfer;
