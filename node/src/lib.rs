@@ -14,6 +14,8 @@ pub mod coops;
 pub mod credits;
 pub mod demo;
 pub mod error;
+pub mod files;
+pub mod library;
 pub mod orders;
 pub mod people;
 pub mod planning;

@@ -9,6 +9,7 @@ pub mod collections;
 pub mod context;
 pub mod credits;
 pub mod handle;
+pub mod library;
 pub mod market;
 pub mod nodeinfo;
 pub mod objects;

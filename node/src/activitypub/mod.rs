@@ -10,6 +10,7 @@ pub mod convert;
 pub mod credits;
 pub mod delivery;
 pub mod inbox;
+pub mod library;
 pub mod market;
 pub mod outgoing;
 pub mod planning;

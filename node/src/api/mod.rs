@@ -3,6 +3,7 @@
 //! `/api/openapi.json` describes it.
 
 mod credits;
+pub mod library;
 mod market;
 mod openapi;
 mod planning;
@@ -50,6 +51,7 @@ pub fn routes() -> Router {
         .merge(market::routes())
         .merge(planning::routes())
         .merge(work::routes())
+        .merge(library::routes())
         .merge(credits::routes())
 }
 

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod credits;
 pub mod enquiries;
 pub mod goods;
+pub mod library;
 pub mod orders;
 pub mod pages;
 pub mod planning;
@@ -49,6 +50,7 @@ pub fn routes() -> Router {
         .merge(enquiries::routes())
         .merge(planning::routes())
         .merge(work::routes())
+        .merge(library::routes())
         .merge(credits::routes())
 }
 
@@ -82,6 +84,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/search" { "Find co-ops" }
                         a href="/catalogue" { "Catalogue" }
                         a href="/jobs" { "Jobs" }
+                        a href="/library" { "Library" }
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
@@ -163,6 +166,7 @@ img.item-image { max-width:100%; height:auto; border-radius:6px; }
 strong.low { color:var(--warn); }
 strong.out { color:var(--muted); }
 .scroll { overflow-x:auto; }
+code.checksum { overflow-wrap:anywhere; font-size:.85rem; }
 ol.history { margin:.25rem 0; padding-left:1.25rem; color:var(--muted); font-size:.9rem; }
 @media (max-width: 30rem) { main { padding:.5rem; } header.site { padding:.5rem; } }
 "#;
