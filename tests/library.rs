@@ -556,3 +556,117 @@ async fn a_peer_document_must_keep_its_downloads_on_its_own_origin() {
     a.shutdown().await;
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_uploads_lists_and_filters_the_library() {
+    let a = spawn_node().await;
+    a.create_coop("press", CoopKind::Workplace).await;
+    user(&a, "ada", &["press"]).await;
+    let mut ada = Visitor::new(&a);
+    ada.log_in("ada").await;
+    let (status, admin) = ada.get("/admin/press").await;
+    assert_eq!(status, 200);
+    assert!(
+        admin.contains("/admin/press/library"),
+        "a link to the library"
+    );
+    let (status, form) = ada.get("/admin/press/library").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("multipart/form-data"));
+    let csrf = csrf_of(&form);
+
+    let session_cookies = ada.cookie_header();
+    let send = |fields: Vec<(&'static str, String)>, file: FilePart<'static>| {
+        let cookies = session_cookies.clone();
+        let a = &a;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = a
+                .http
+                .post(a.url("/admin/press/library"))
+                .header("cookie", cookies)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .body(multipart_body(&fields, Some(file)))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            (status, location.unwrap_or(res.text().await.unwrap()))
+        }
+    };
+    let fields = |title: &str, kind: &str, topic: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("title", title.to_string()),
+            ("kind", kind.to_string()),
+            ("topic", topic.to_string()),
+            ("licence", "GPL-3.0-or-later".to_string()),
+        ]
+    };
+    let (status, to) = send(
+        fields("Stock sheet", "spreadsheet", "Accounts"),
+        FilePart {
+            name: "stock.csv",
+            content_type: Some("text/csv"),
+            bytes: b"item,count\nrye,4\n",
+        },
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    assert!(to.starts_with("/library/entry?id="), "{to}");
+    let entry = ada.peek(&to).await;
+    assert!(entry.contains(&sha256(b"item,count\nrye,4\n")));
+    let (status, _) = send(
+        fields("Till software", "software", "tools"),
+        FilePart {
+            name: "till.tar.gz",
+            content_type: Some("application/gzip"),
+            bytes: b"\x1f\x8b\x08\x00rest-of-archive",
+        },
+    )
+    .await;
+    assert_eq!(status, 303);
+
+    // A page sent as a PDF: an error page, and nothing more in the library.
+    let (status, page) = send(
+        fields("Sneaky", "guide", "tools"),
+        FilePart {
+            name: "guide.pdf",
+            content_type: Some("application/pdf"),
+            bytes: b"<html><script>alert(1)</script></html>",
+        },
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert!(page.contains("role=\"alert\""), "{page}");
+    // A form without the session's CSRF token is refused.
+    let mut forged = fields("Forged", "guide", "tools");
+    forged[0].1 = "wrong".into();
+    let (status, _) = send(
+        forged,
+        FilePart {
+            name: "guide.pdf",
+            content_type: None,
+            bytes: b"%PDF-1.4 forged",
+        },
+    )
+    .await;
+    assert!((400..500).contains(&status), "{status}");
+
+    let visitor = Visitor::new(&a);
+    let all = visitor.peek("/library").await;
+    assert!(all.contains("Stock sheet") && all.contains("Till software"));
+    assert!(!all.contains("Sneaky") && !all.contains("Forged"));
+    let software = visitor.peek("/library?kind=software").await;
+    assert!(software.contains("Till software") && !software.contains("Stock sheet"));
+    let accounts = visitor.peek("/library?topic=accounts&q=stock").await;
+    assert!(accounts.contains("Stock sheet") && !accounts.contains("Till software"));
+    a.shutdown().await;
+}

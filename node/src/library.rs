@@ -141,7 +141,9 @@ const ACTIVE_ENDINGS: [&str; 10] = [
 fn is_active_type(media_type: &str) -> bool {
     let t = media_type.to_ascii_lowercase();
     t.contains("html")
-        || t.contains("xml")
+        || t == "application/xml"
+        || t == "text/xml"
+        || t.ends_with("+xml")
         || t.contains("svg")
         || t.contains("javascript")
         || t.contains("ecmascript")
@@ -452,6 +454,14 @@ mod tests {
         let docx = b"PK\x03\x04rest";
         let t = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
         assert_eq!(check_file(docx, Some(t), "a.docx").unwrap().media_type, t);
+        assert!(matches!(
+            check_file(b"hello", Some("application/xhtml+xml"), "a.txt"),
+            Err(FileRefusal::Active(_))
+        ));
+        assert!(matches!(
+            check_file(b"hello", Some("text/xml"), "a.txt"),
+            Err(FileRefusal::Active(_))
+        ));
         assert!(matches!(
             check_file(
                 b"<html><script>x</script>",
