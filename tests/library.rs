@@ -494,6 +494,46 @@ async fn bad_uploads_are_refused_and_nothing_is_kept() {
     assert_eq!(status, 404);
     let (status, _) = a.get("/library/files/..%2F..%2Fcoopnet.toml").await;
     assert_eq!(status, 404);
+
+    // A version label already taken, or an entry that is not there: refused, no file kept.
+    let id = entry["id"].as_str().unwrap();
+    let other = a_pdf("second");
+    let second = || FilePart {
+        name: "guide-2.pdf",
+        content_type: Some("application/pdf"),
+        bytes: &other,
+    };
+    let (status, answer) = upload(
+        &a,
+        &ada,
+        "/coops/press/library/version",
+        &[("id", id), ("version", "1")],
+        Some(second()),
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    let (status, _) = upload(
+        &a,
+        &ada,
+        "/coops/press/library/version",
+        &[
+            ("id", "https://nowhere.example/library/x"),
+            ("version", "2"),
+        ],
+        Some(second()),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = upload(
+        &a,
+        &eve,
+        "/coops/other/library/version",
+        &[("id", id), ("version", "2")],
+        Some(second()),
+    )
+    .await;
+    assert_eq!(status, 404, "another co-op's entry");
+    assert_eq!(files_under(&a.dir.join("files")).len(), 1);
     a.shutdown().await;
 }
 

@@ -189,16 +189,16 @@ async fn own_entry(state: &AppState, owner: &KnownActor, id: &str) -> Result<Ent
         .ok_or(AppError::NotFound)
 }
 
-/// A co-op adds a version to one of its entries; the earlier ones stay listed.
-pub async fn add_version(
+/// Whether a co-op may add version `version` to its entry `id`: the entry and its versions,
+/// and the label the new one gets. Checked before a file is kept, so a refusal keeps nothing.
+pub async fn check_new_version(
     state: &AppState,
     owner: &KnownActor,
     id: &str,
     version: &str,
-    file: StoredFile,
-) -> Result<EntryRow, AppError> {
-    let mut entry = own_entry(state, owner, id).await?;
-    let mut versions = state.db.library_versions(&entry.id).await?;
+) -> Result<(EntryRow, Vec<VersionRow>, String), AppError> {
+    let entry = own_entry(state, owner, id).await?;
+    let versions = state.db.library_versions(&entry.id).await?;
     if versions.len() >= MAX_VERSIONS {
         return Err(AppError::Conflict(format!(
             "an entry keeps at most {MAX_VERSIONS} versions"
@@ -210,6 +210,32 @@ pub async fn add_version(
             "the entry already has a version {label:?}"
         )));
     }
+    Ok((entry, versions, label))
+}
+
+/// Forgets a just-kept file that no entry of ours uses: an upload that failed after its file
+/// was kept leaves nothing behind.
+pub async fn forget_unused_file(state: &AppState, sha256: &str) {
+    match state.db.local_library_file_uses(sha256).await {
+        Ok(0) => {
+            if let Err(e) = state.files.delete(sha256).await {
+                tracing::warn!(error = %e, %sha256, "could not remove an unused file");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, %sha256, "could not count a file's uses"),
+    }
+}
+
+/// A co-op adds a version to one of its entries; the earlier ones stay listed.
+pub async fn add_version(
+    state: &AppState,
+    owner: &KnownActor,
+    id: &str,
+    version: &str,
+    file: StoredFile,
+) -> Result<EntryRow, AppError> {
+    let (mut entry, mut versions, label) = check_new_version(state, owner, id, version).await?;
     let seq = versions.last().map(|v| v.seq + 1).unwrap_or(1);
     versions.push(version_row(state, &entry.id, seq, label, file));
     entry.updated_at = now_ms().max(entry.updated_at + 1);

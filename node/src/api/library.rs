@@ -289,7 +289,14 @@ async fn upload_entry(
     let draft = upload.entry_fields().check()?;
     let version = library::version_label(upload.field("version"), 0)?;
     let file = keep_file(&data, upload.file.take()).await?;
-    let entry = federated::publish_entry(&data, &coop, draft, &version, file).await?;
+    let sha256 = file.sha256.clone();
+    let entry = match federated::publish_entry(&data, &coop, draft, &version, file).await {
+        Ok(entry) => entry,
+        Err(e) => {
+            federated::forget_unused_file(&data, &sha256).await;
+            return Err(e.into());
+        }
+    };
     Ok((StatusCode::CREATED, Json(entry_view(&data, entry).await?)))
 }
 
@@ -304,14 +311,16 @@ async fn upload_version(
     let mut upload = read_upload(form, data.settings.files.max_upload_bytes).await?;
     let id = upload.field("id").trim().to_string();
     let version = library::short("version", upload.field("version"), 40, false)?;
-    let entry = data
-        .db
-        .library_entry(&id)
-        .await?
-        .filter(|e| e.owner_id == coop.id.as_str() && e.is_local == 1)
-        .ok_or(AppError::NotFound)?;
+    federated::check_new_version(&data, &coop, &id, &version).await?;
     let file = keep_file(&data, upload.file.take()).await?;
-    let entry = federated::add_version(&data, &coop, &entry.id, &version, file).await?;
+    let sha256 = file.sha256.clone();
+    let entry = match federated::add_version(&data, &coop, &id, &version, file).await {
+        Ok(entry) => entry,
+        Err(e) => {
+            federated::forget_unused_file(&data, &sha256).await;
+            return Err(e.into());
+        }
+    };
     Ok((StatusCode::CREATED, Json(entry_view(&data, entry).await?)))
 }
 

@@ -365,8 +365,12 @@ async fn upload_entry(
         let draft = upload.entry_fields().check()?;
         let version = library::version_label(upload.field("version"), 0)?;
         let file = keep_file(&data, upload.file.take()).await?;
-        let entry = federated::publish_entry(&data, &coop, draft, &version, file).await?;
-        Ok::<_, AppError>(entry)
+        let sha256 = file.sha256.clone();
+        let published = federated::publish_entry(&data, &coop, draft, &version, file).await;
+        if published.is_err() {
+            federated::forget_unused_file(&data, &sha256).await;
+        }
+        published
     }
     .await;
     match result {
@@ -387,13 +391,14 @@ async fn upload_version(
         session.check_csrf(upload.field("csrf"))?;
         let id = upload.field("id").trim().to_string();
         let version = library::short("version", upload.field("version"), 40, false)?;
-        data.db
-            .library_entry(&id)
-            .await?
-            .filter(|e| e.owner_id == coop.id.as_str() && e.is_local == 1)
-            .ok_or(AppError::NotFound)?;
+        federated::check_new_version(&data, &coop, &id, &version).await?;
         let file = keep_file(&data, upload.file.take()).await?;
-        federated::add_version(&data, &coop, &id, &version, file).await
+        let sha256 = file.sha256.clone();
+        let added = federated::add_version(&data, &coop, &id, &version, file).await;
+        if added.is_err() {
+            federated::forget_unused_file(&data, &sha256).await;
+        }
+        added
     }
     .await;
     match result {
