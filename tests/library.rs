@@ -534,6 +534,25 @@ async fn bad_uploads_are_refused_and_nothing_is_kept() {
     .await;
     assert_eq!(status, 404, "another co-op's entry");
     assert_eq!(files_under(&a.dir.join("files")).len(), 1);
+
+    // Editing the entry's text: script refused, plain words kept.
+    let (status, _) = api
+        .post(
+            "/coops/press/library/edit",
+            json!({ "id": id, "title": "<img src=x onerror=alert(1)>", "kind": "guide" }),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, edited) = api
+        .post(
+            "/coops/press/library/edit",
+            json!({ "id": id, "title": "The guide", "kind": "brochure", "topic": "Outreach" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["title"], "The guide");
+    assert_eq!(edited["topic"], "outreach");
+    assert_eq!(edited["versions"].as_array().unwrap().len(), 1);
     a.shutdown().await;
 }
 
