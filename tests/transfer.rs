@@ -39,6 +39,7 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
         allow_private_network: true,
         authorized_fetch: false,
         node_name: "Moving node".into(),
+        files: Default::default(),
     };
     coopnode::cli::init(&dir, &config).await.unwrap();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

@@ -31,6 +31,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
+    /// Where uploaded files are kept.
+    pub files: crate::files::FileStore,
     wake: Arc<Notify>,
     planner: Arc<Notify>,
 }
@@ -61,8 +63,11 @@ pub async fn open(data_dir: &Path) -> Result<FederationConfig<AppState>, AppErro
     let settings =
         Settings::new(&config, data_dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let db = Db::connect(&config.database_url).await?;
+    let files = crate::files::FileStore::open(&settings.files, data_dir)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let state = AppState {
         db,
+        files,
         settings: Arc::new(settings),
         wake: Arc::new(Notify::new()),
         planner: Arc::new(Notify::new()),

@@ -211,6 +211,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 allow_private_network,
                 authorized_fetch,
                 node_name,
+                files: Default::default(),
             };
             init(&data_dir, &config).await?;
             println!(

@@ -38,6 +38,48 @@ pub struct FileConfig {
     /// The name shown in the portal's header.
     #[serde(default = "default_name")]
     pub node_name: String,
+    /// Where uploaded files (the library's documents) are kept: the `[files]` section.
+    #[serde(default)]
+    pub files: FilesConfig,
+}
+
+/// Default largest upload: 50 MiB.
+pub const DEFAULT_MAX_UPLOAD: u64 = 50 * 1024 * 1024;
+
+/// Where files go: `store = "local"` (a folder, `files/` in the data folder unless `path` says
+/// otherwise) or `store = "s3"` (a bucket on S3-compatible object storage).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// `local` or `s3`.
+    pub store: String,
+    /// For `local`: the folder, absolute or relative to the data folder.
+    pub path: Option<String>,
+    /// For `s3`: the bucket.
+    pub bucket: Option<String>,
+    /// For `s3`: the endpoint of an S3-compatible service (MinIO, Garage…); empty for AWS.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// For `s3`: names of the environment variables holding the keys (never the keys).
+    pub access_key_env: Option<String>,
+    pub secret_key_env: Option<String>,
+    /// The largest file a member may upload, in bytes.
+    pub max_upload_bytes: u64,
+}
+
+impl Default for FilesConfig {
+    fn default() -> FilesConfig {
+        FilesConfig {
+            store: "local".into(),
+            path: None,
+            bucket: None,
+            endpoint: None,
+            region: None,
+            access_key_env: None,
+            secret_key_env: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD,
+        }
+    }
 }
 
 fn default_listen() -> String {
@@ -78,6 +120,7 @@ pub struct Settings {
     pub authorized_fetch: bool,
     pub node_name: String,
     pub data_dir: PathBuf,
+    pub files: FilesConfig,
 }
 
 impl Settings {
@@ -97,6 +140,7 @@ impl Settings {
             authorized_fetch: config.authorized_fetch,
             node_name: config.node_name.clone(),
             data_dir: data_dir.to_path_buf(),
+            files: config.files.clone(),
         })
     }
 

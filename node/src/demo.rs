@@ -78,6 +78,7 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
                     allow_private_network: true,
                     authorized_fetch: false,
                     node_name: format!("{} node", sample.name),
+                    files: Default::default(),
                 },
             )
             .await?;

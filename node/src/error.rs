@@ -24,6 +24,12 @@ pub enum AppError {
     /// An upload over its own limit, which the message names.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// An upload larger than the node accepts (the limit, in bytes).
+    #[error("the file is larger than this node accepts ({0} bytes at most)")]
+    FileTooLarge(u64),
+    /// An upload of a kind that is not accepted, or whose claimed type lies.
+    #[error("{0}")]
+    UnsupportedType(String),
     /// Retry later: the request is fine but cannot be handled now.
     #[error("{0}")]
     Busy(String),
@@ -47,7 +53,10 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::TooLarge | AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::TooLarge | AppError::PayloadTooLarge(_) | AppError::FileTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Peer(_) => StatusCode::BAD_GATEWAY,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

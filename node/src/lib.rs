@@ -15,6 +15,8 @@ pub mod credits;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod files;
+pub mod library;
 pub mod orders;
 pub mod people;
 pub mod planning;

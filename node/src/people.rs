@@ -762,6 +762,7 @@ mod tests {
             authorized_fetch: false,
             node_name: "n".into(),
             data_dir: PathBuf::from("/data"),
+            files: Default::default(),
         };
         assert!(resume_path(&settings, "../../etc/passwd").is_none());
         assert!(resume_path(&settings, &"a".repeat(64)).is_some());

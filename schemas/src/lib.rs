@@ -10,6 +10,7 @@ pub mod context;
 pub mod credits;
 pub mod directory;
 pub mod handle;
+pub mod library;
 pub mod market;
 pub mod nodeinfo;
 pub mod objects;

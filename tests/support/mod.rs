@@ -118,6 +118,7 @@ pub async fn init_node_dir_with(dir: &Path, port: u16, options: NodeOptions) -> 
         allow_private_network: options.allow_private_network,
         authorized_fetch: options.authorized_fetch,
         node_name: format!("Test node {port}"),
+        files: Default::default(),
     };
     coopnode::cli::init(dir, &config).await.expect("init node");
     domain

@@ -21,6 +21,7 @@ use coopnet_federation::{
     origin::same_origin,
     signatures::{self, SignatureHeader, SignedRequest},
 };
+use coopnet_schemas::library::LibraryDocument;
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
@@ -34,7 +35,9 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, credits, directory, market, outgoing, planning, work, KnownActor};
+use super::{
+    backfill, convert, credits, directory, library, market, outgoing, planning, work, KnownActor,
+};
 use crate::{
     app::AppState,
     error::AppError,
@@ -264,6 +267,9 @@ pub async fn store_created(
     if JobPost::is_job(&object) {
         return work::store_job(data, author, &object, from_backfill).await;
     }
+    if LibraryDocument::is_document(&object) {
+        return library::store_document(data, author, &object, from_backfill).await;
+    }
     if ApplicationDoc::is_application(&object) {
         work::receive_application(data, author, &object).await?;
         return Ok(true);
@@ -489,6 +495,11 @@ async fn receive_update(
             .await
             .map(|_| ());
     }
+    if LibraryDocument::is_document(&activity.object) {
+        return library::store_document(data, actor, &activity.object, false)
+            .await
+            .map(|_| ());
+    }
     if ApplicationDoc::is_application(&activity.object) {
         return work::receive_application_update(data, actor, &activity.object).await;
     }
@@ -576,6 +587,9 @@ async fn receive_delete(
         return Ok(());
     }
     if directory::receive_listing_delete(data, actor, &target).await? {
+        return Ok(());
+    }
+    if library::receive_document_delete(data, actor, &target).await? {
         return Ok(());
     }
     match data.db.post(target.as_str()).await? {

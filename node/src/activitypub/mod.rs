@@ -11,6 +11,7 @@ pub mod credits;
 pub mod delivery;
 pub mod directory;
 pub mod inbox;
+pub mod library;
 pub mod market;
 pub mod outgoing;
 pub mod planning;

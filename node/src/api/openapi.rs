@@ -466,6 +466,104 @@ fn people_paths() -> Value {
     })
 }
 
+/// The library: entries, versions, uploads.
+fn library_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let err = json!({ "$ref": "#/components/responses/Error" });
+    let bearer = json!([{ "bearer": [] }]);
+    let version = json!({ "type": "object", "properties": {
+        "version": { "type": "string" }, "sha256": { "type": "string", "pattern": "^[0-9a-f]{64}$" },
+        "size": { "type": "integer" }, "media_type": { "type": "string" }, "file_name": { "type": "string" },
+        "url": { "type": "string", "format": "uri", "description": "The download, always on the entry's own node." },
+        "uploaded": { "type": "string", "format": "date-time" } } });
+    let kinds = json!([
+        "handbook",
+        "guide",
+        "brochure",
+        "spreadsheet",
+        "software",
+        "other"
+    ]);
+    let entry = json!({ "type": "object", "properties": {
+        "id": { "type": "string", "format": "uri" }, "coop": { "type": "string", "format": "uri" },
+        "local": { "type": "boolean" }, "title": { "type": "string" }, "summary_html": { "type": "string" },
+        "licence": { "type": "string" }, "topic": { "type": "string" }, "kind": { "type": "string", "enum": kinds.clone() },
+        "published": { "type": "string", "format": "date-time" }, "updated": { "type": "string", "format": "date-time" },
+        "versions": { "type": "array", "items": version, "description": "Oldest first; the last is current." } } });
+    let list = json!({ "type": "array", "items": entry.clone() });
+    let fields = json!({
+        "title": { "type": "string", "maxLength": 200, "description": "Plain text: no < or >." },
+        "summary": { "type": "string", "maxLength": 10000, "description": "Markdown, sanitised." },
+        "licence": { "type": "string", "maxLength": 100, "description": "An SPDX identifier or words." },
+        "topic": { "type": "string", "maxLength": 60 },
+        "kind": { "type": "string", "enum": kinds } });
+    let mut upload = fields.clone();
+    if let Some(map) = upload.as_object_mut() {
+        map.insert("version".into(), json!({ "type": "string", "maxLength": 40, "description": "Defaults to the next number." }));
+        map.insert("file".into(), json!({ "type": "string", "format": "binary", "description": "At most `files.max_upload_bytes`; its type is read from its bytes. HTML, SVG, XML and script are refused (415), as is a claimed type its bytes contradict." }));
+    }
+    let multipart = |properties: Value, required: Value| json!({ "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": required, "properties": properties } } } });
+    let upload_errors = |ok_code: &str, done: Value| {
+        let mut r = with_errors(json!({ ok_code: done }));
+        if let Some(map) = r.as_object_mut() {
+            map.insert("409".into(), err.clone());
+            map.insert("413".into(), err.clone());
+            map.insert("415".into(), err.clone());
+        }
+        r
+    };
+    let mut edit = fields.clone();
+    if let Some(map) = edit.as_object_mut() {
+        map.insert("id".into(), json!({ "type": "string", "format": "uri" }));
+    }
+    json!({
+        "/api/v1/library": { "get": {
+            "summary": "The library: entries of local co-ops and of the co-ops followed here",
+            "parameters": [
+                { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Words in the title, summary, topic or licence." },
+                { "name": "topic", "in": "query", "schema": { "type": "string" } },
+                { "name": "kind", "in": "query", "schema": { "type": "string" } },
+                { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+            ],
+            "responses": with_errors(json!({ "200": ok("Twenty entries a page, newest change first.", list.clone()) }))
+        } },
+        "/api/v1/library/entry": { "get": {
+            "summary": "One library entry with all its versions, by its id",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The entry.", entry.clone()) }))
+        } },
+        "/api/v1/coops/{handle}/library": {
+            "get": { "summary": "A local co-op's library entries", "parameters": [handle_param()],
+                     "responses": with_errors(json!({ "200": ok("The entries.", list) })) },
+            "post": { "summary": "Upload a new entry with its first file; followers receive a Create of a Document",
+                      "security": bearer, "parameters": [handle_param()],
+                      "requestBody": multipart(upload, json!(["title", "file"])),
+                      "responses": upload_errors("201", ok("Published.", entry.clone())) }
+        },
+        "/api/v1/coops/{handle}/library/version": { "post": {
+            "summary": "Upload a new version of an entry; earlier versions stay downloadable; followers receive an Update",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": multipart(json!({
+                "id": { "type": "string", "format": "uri" },
+                "version": { "type": "string", "maxLength": 40 },
+                "file": { "type": "string", "format": "binary" } }), json!(["id", "file"])),
+            "responses": upload_errors("201", ok("The entry with its new version.", entry.clone()))
+        } },
+        "/api/v1/coops/{handle}/library/edit": { "post": {
+            "summary": "Change an entry's title, summary, licence, topic or kind; followers receive an Update",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["id", "title"], "properties": edit } } } },
+            "responses": with_errors(json!({ "200": ok("The entry now.", entry) }))
+        } },
+        "/api/v1/coops/{handle}/library/delete": { "post": {
+            "summary": "Remove an entry and its files; followers receive a Delete",
+            "security": bearer, "parameters": [handle_param()],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } } } } },
+            "responses": with_errors(json!({ "204": { "description": "Removed." } }))
+        } }
+    })
+}
+
 /// The directory routes: listings, co-ops known here with their profile data, ratings.
 fn directory_paths() -> Value {
     let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
@@ -578,6 +676,7 @@ pub fn spec() -> Value {
             work_paths(),
             directory_paths(),
             people_paths(),
+            library_paths(),
         ] {
             if let Some(extra) = extra.as_object() {
                 for (k, v) in extra {

@@ -58,6 +58,7 @@ pub fn admin_links(coop: &KnownActor) -> Markup {
                 _ => {}
             }
             a href={(base) "/enquiries"} { "Enquiries" }
+            a href={(base) "/library"} { "Library entries" }
             @if coop.coop_kind.as_deref() == Some("facilitation-board") {
                 a href={"/plans/new?board=" (coop.username)} { "Open a planning round" }
             }

@@ -10,6 +10,7 @@ pub mod credits;
 pub mod directory;
 pub mod enquiries;
 pub mod goods;
+pub mod library;
 pub mod orders;
 pub mod pages;
 pub mod people;
@@ -51,6 +52,7 @@ pub fn routes() -> Router {
         .merge(enquiries::routes())
         .merge(planning::routes())
         .merge(work::routes())
+        .merge(library::routes())
         .merge(credits::routes())
         .merge(directory::routes())
         .merge(people::routes())
@@ -88,6 +90,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/jobs" { "Jobs" }
                         a href="/directory" { "Directory" }
                         a href="/coops" { "Co-ops" }
+                        a href="/library" { "Library" }
                         @if let Some(s) = session {
                             a href="/basket" { "Basket" }
                             a href="/orders" { "Orders" }
@@ -170,6 +173,7 @@ img.item-image { max-width:100%; height:auto; border-radius:6px; }
 strong.low { color:var(--warn); }
 strong.out { color:var(--muted); }
 .scroll { overflow-x:auto; }
+code.checksum { overflow-wrap:anywhere; font-size:.85rem; }
 ol.history { margin:.25rem 0; padding-left:1.25rem; color:var(--muted); font-size:.9rem; }
 @media (max-width: 30rem) { main { padding:.5rem; } header.site { padding:.5rem; } }
 "#;

@@ -14,6 +14,7 @@ pub mod enquiries;
 pub mod follows;
 pub mod inbox;
 pub mod items;
+pub mod library;
 pub mod orders;
 pub mod outbox;
 pub mod people;
