@@ -111,6 +111,37 @@ pub enum Command {
         #[command(subcommand)]
         command: PlanCommand,
     },
+    /// Blocking whole domains: nothing from them is accepted, and what came from them before
+    /// is removed from view.
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Block a domain (and its subdomains), such as spam.example or peer.example:8443.
+    Block {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        domain: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Accept a blocked domain again (what was removed does not come back).
+    Unblock {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        domain: String,
+    },
+    /// The blocked domains, one a line.
+    List {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -347,6 +378,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan {
             command: PlanCommand::Simulate(args),
         } => tokio::task::spawn_blocking(move || crate::planning_cli::run(args)).await?,
+        Command::Domain { command } => domain_command(command).await,
         Command::Db {
             command:
                 DbCommand::CopyToPostgres {
@@ -424,5 +456,58 @@ pub async fn init(data_dir: &Path, config: &FileConfig) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", data_dir.display()))?;
     config.save(data_dir)?;
     app::open(data_dir).await?;
+    Ok(())
+}
+
+/// Checks a domain an operator names: a host name, optionally with a port.
+fn domain_arg(domain: &str) -> anyhow::Result<String> {
+    let d = domain.trim().trim_end_matches('.').to_lowercase();
+    let (host, port) = d.rsplit_once(':').unwrap_or((d.as_str(), ""));
+    let host_ok = !host.is_empty()
+        && host.len() <= 253
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+    if !host_ok || !port.chars().all(|c| c.is_ascii_digit()) {
+        bail!("{domain:?} is not a domain such as spam.example or peer.example:8443");
+    }
+    Ok(d)
+}
+
+async fn domain_command(command: DomainCommand) -> anyhow::Result<()> {
+    match command {
+        DomainCommand::Block {
+            data_dir,
+            domain,
+            reason,
+        } => {
+            let domain = domain_arg(&domain)?;
+            let federation = app::open(&data_dir).await?;
+            if domain == federation.settings.domain {
+                bail!("a node cannot block its own domain");
+            }
+            federation
+                .db
+                .block_domain(&domain, reason.trim(), now_ms())
+                .await?;
+            println!(
+                "blocked {domain}: nothing from it is accepted, and what came from it is removed"
+            );
+        }
+        DomainCommand::Unblock { data_dir, domain } => {
+            let domain = domain_arg(&domain)?;
+            let federation = app::open(&data_dir).await?;
+            if !federation.db.unblock_domain(&domain).await? {
+                bail!("{domain} was not blocked");
+            }
+            println!("unblocked {domain}");
+        }
+        DomainCommand::List { data_dir } => {
+            let federation = app::open(&data_dir).await?;
+            for b in federation.db.blocked_domains().await? {
+                println!("{}\t{}", b.domain, b.reason);
+            }
+        }
+    }
     Ok(())
 }

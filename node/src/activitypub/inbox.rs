@@ -98,6 +98,10 @@ pub async fn receive(
     body: &[u8],
 ) -> Result<(), AppError> {
     let activity: Activity = serde_json::from_slice(body)?;
+    super::refuse_blocked(data, &activity.actor).await?;
+    if let Some(object) = activity.object_id() {
+        super::refuse_blocked(data, &object).await?;
+    }
     let header = |name: &str| {
         headers
             .get(name)

@@ -143,8 +143,20 @@ pub async fn stored_actor(state: &AppState, id: &str) -> Result<Option<KnownActo
         .and_then(|row| convert::remote_actor(&row)))
 }
 
+/// Refuses anything on a domain the operator blocked.
+pub async fn refuse_blocked(state: &AppState, id: &Url) -> Result<(), AppError> {
+    let authority = coopnet_federation::origin::authority(id);
+    if state.db.is_domain_blocked(&authority).await? {
+        return Err(AppError::Forbidden(format!(
+            "this node accepts nothing from {authority}: the domain is blocked"
+        )));
+    }
+    Ok(())
+}
+
 /// Finds an actor by id: ours from the database, a peer's from the database or over HTTP.
 pub async fn actor(id: &Url, data: &Data<AppState>) -> Result<KnownActor, AppError> {
+    refuse_blocked(data, id).await?;
     ObjectId::<KnownActor>::from(id.clone())
         .dereference(data)
         .await
@@ -162,6 +174,12 @@ pub async fn resolve_handle(
     handle: &coopnet_schemas::Handle,
     data: &Data<AppState>,
 ) -> Result<KnownActor, AppError> {
+    if data.db.is_domain_blocked(handle.host()).await? {
+        return Err(AppError::Forbidden(format!(
+            "{} is on a blocked domain",
+            handle
+        )));
+    }
     if handle.host() == data.settings.domain {
         let row = data
             .db

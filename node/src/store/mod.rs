@@ -7,6 +7,7 @@
 //! HTTP, no JSON-LD.
 
 pub mod actors;
+pub mod blocks;
 pub mod credits;
 pub mod deliveries;
 pub mod directory;
