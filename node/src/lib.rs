@@ -15,6 +15,7 @@ pub mod credits;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod forums;
 pub mod orders;
 pub mod people;
 pub mod planning;

@@ -26,6 +26,7 @@ use coopnet_schemas::{
     actors::{ActorDoc, ActorType},
     credits::EconomicEvent,
     directory::ListingDoc,
+    forums::ForumPost,
     market::ItemProposal,
     objects::Note,
     planning::{PlanDoc, PlanProposal},
@@ -34,7 +35,7 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, credits, directory, market, outgoing, planning, work, KnownActor};
+use super::{backfill, convert, credits, directory, forums, market, outgoing, planning, work, KnownActor};
 use crate::{
     app::AppState,
     error::AppError,
@@ -227,6 +228,17 @@ async fn apply(
         ActivityKind::Create if EconomicEvent::is_event(&activity.object) => {
             credits::receive_transfer(data, activity, actor).await
         }
+        ActivityKind::Create | ActivityKind::Update
+            if ForumPost::is_forum_post(&activity.object) =>
+        {
+            forums::receive_from_author(data, activity, actor).await
+        }
+        ActivityKind::Delete if is_forum_post_delete(data, activity).await? => {
+            forums::receive_from_author(data, activity, actor).await
+        }
+        ActivityKind::Announce if crate::forums::is_forum(actor) => {
+            forums::receive_announce(data, activity, actor).await
+        }
         ActivityKind::Create => store_created(data, actor, &activity.object, false)
             .await
             .map(|_| ()),
@@ -235,6 +247,16 @@ async fn apply(
         ActivityKind::Announce => store_share(data, actor, activity).await,
         ActivityKind::Offer => market::receive_offer(data, activity, actor).await,
     }
+}
+
+async fn is_forum_post_delete(
+    data: &Data<AppState>,
+    activity: &Activity,
+) -> Result<bool, AppError> {
+    Ok(match activity.object_id() {
+        Some(id) => data.db.forum_post(id.as_str()).await?.is_some(),
+        None => false,
+    })
 }
 
 /// What a Create brings: a catalogue item, a private enquiry, a council's recommendation, or an

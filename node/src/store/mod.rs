@@ -11,6 +11,7 @@ pub mod credits;
 pub mod deliveries;
 pub mod directory;
 pub mod enquiries;
+pub mod forums;
 pub mod follows;
 pub mod inbox;
 pub mod items;

@@ -1,0 +1,91 @@
+//! Forums (FEP-1b12): `Group` actors of kind `forum` whose moderators are the users who may act
+//! for them. Threads and replies are written by members, here or on other nodes; the forum
+//! announces each to its followers. This module checks what members write and decides who may
+//! do what; the wire side is in `activitypub::forums`.
+
+use crate::{
+    activitypub::KnownActor,
+    coops::CoopKind,
+    error::AppError,
+    store::forums::ForumPostRow,
+};
+
+/// Longest title, in characters.
+pub const MAX_TITLE: usize = 200;
+/// Longest post, in characters of Markdown.
+pub const MAX_BODY: usize = 20_000;
+
+/// The five forums `coopnode init` opens, on the topics co-ops ask about most.
+pub const SEED_FORUMS: [(&str, &str, &str); 5] = [
+    (
+        "remuneration",
+        "Remuneration",
+        "Pay in co-operatives: equal pay, pay ratios, pay by hours worked, and how members decide.",
+    ),
+    (
+        "balancing-tasks",
+        "Balancing tasks",
+        "Sharing desirable and undesirable work fairly: job complexes, rotation and rosters.",
+    ),
+    (
+        "decision-making",
+        "Decision-making",
+        "How members decide together: assemblies, consent, delegation and self-management.",
+    ),
+    (
+        "participatory-planning",
+        "Participatory planning",
+        "Planning between workplaces and consumer councils: proposals, iterations and facilitation.",
+    ),
+    (
+        "setting-up-a-coop",
+        "Setting up a co-op",
+        "Starting a co-operative: legal forms, founding members, money and first steps.",
+    ),
+];
+
+pub fn is_forum(actor: &KnownActor) -> bool {
+    actor.coop_kind.as_deref() == Some(CoopKind::Forum.as_str())
+}
+
+/// A thread's title: plain text, one line, 1 to 200 characters.
+pub fn check_title(title: &str) -> Result<String, AppError> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(AppError::bad("a thread needs a title"));
+    }
+    if title.chars().count() > MAX_TITLE {
+        return Err(AppError::bad(format!(
+            "a title may have at most {MAX_TITLE} characters"
+        )));
+    }
+    if title.chars().any(char::is_control) {
+        return Err(AppError::bad("a title is one line of text"));
+    }
+    Ok(title.to_string())
+}
+
+/// A post's Markdown: some text, at most 20,000 characters.
+pub fn check_body(markdown: &str) -> Result<(), AppError> {
+    if markdown.trim().is_empty() {
+        return Err(AppError::bad("a post needs some text"));
+    }
+    let chars = markdown.chars().count();
+    if chars > MAX_BODY {
+        return Err(AppError::bad(format!(
+            "a post may have at most {MAX_BODY} characters, this one has {chars}"
+        )));
+    }
+    Ok(())
+}
+
+/// May a reply be added under `thread`? Locked and removed threads take none.
+pub fn check_open(thread: &ForumPostRow) -> Result<(), AppError> {
+    if thread.locked == 1 {
+        return Err(AppError::Forbidden("the thread is locked".into()));
+    }
+    if thread.removed_at.is_some() {
+        return Err(AppError::Forbidden("the thread was removed".into()));
+    }
+    Ok(())
+}
