@@ -89,3 +89,46 @@ pub fn check_open(thread: &ForumPostRow) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+/// The forums shown here: this node's own, then remote ones one of our actors follows.
+pub async fn known_forums(state: &crate::app::AppState) -> Result<Vec<KnownActor>, AppError> {
+    let mut out: Vec<KnownActor> = state
+        .db
+        .local_coops()
+        .await?
+        .iter()
+        .map(|row| crate::activitypub::convert::local_actor(row, &state.settings))
+        .filter(is_forum)
+        .collect();
+    for id in state.db.followed_remote_forums().await? {
+        if let Some(actor) = crate::activitypub::stored_actor(state, &id).await? {
+            out.push(actor);
+        }
+    }
+    Ok(out)
+}
+
+/// A forum named by its id, or by its handle when it is one of ours.
+pub async fn find(state: &crate::app::AppState, forum: &str) -> Result<KnownActor, AppError> {
+    let forum = forum.trim();
+    let actor = if forum.starts_with("http://") || forum.starts_with("https://") {
+        crate::activitypub::stored_actor(state, forum).await?
+    } else {
+        state
+            .db
+            .local_actor_by_username(forum)
+            .await?
+            .map(|row| crate::activitypub::convert::local_actor(&row, &state.settings))
+    };
+    actor.filter(is_forum).ok_or(AppError::NotFound)
+}
+
+/// The Person actor a user writes as.
+pub async fn person_of(
+    state: &crate::app::AppState,
+    user: &crate::store::users::UserRow,
+) -> Result<KnownActor, AppError> {
+    crate::activitypub::stored_actor(state, &user.actor_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}

@@ -4,6 +4,7 @@
 
 mod credits;
 mod directory;
+mod forums;
 mod market;
 mod openapi;
 pub(crate) mod people;
@@ -52,6 +53,7 @@ pub fn routes() -> Router {
         .merge(market::routes())
         .merge(planning::routes())
         .merge(work::routes())
+        .merge(forums::routes())
         .merge(credits::routes())
         .merge(directory::routes())
         .merge(people::routes())
