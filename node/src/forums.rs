@@ -48,9 +48,11 @@ pub fn is_forum(actor: &KnownActor) -> bool {
     actor.coop_kind.as_deref() == Some(CoopKind::Forum.as_str())
 }
 
-/// A thread's title: plain text, one line, 1 to 200 characters.
+/// A thread's title: plain text, one line, 1 to 200 characters. Markup is dropped, so no
+/// client that shows a title unescaped can be made to run a script.
 pub fn check_title(title: &str) -> Result<String, AppError> {
-    let title = title.trim();
+    let title = crate::text::html_to_text(title);
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
     if title.is_empty() {
         return Err(AppError::bad("a thread needs a title"));
     }

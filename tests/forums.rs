@@ -1,0 +1,226 @@
+//! Forums across nodes (FEP-1b12): a member of B starts a thread in a forum on A, a member of C
+//! answers, A's moderator answers that; A, B and C show the same thread in the same order. A
+//! lock on A refuses replies from the network; markup in titles and posts is sanitised; an
+//! Announce whose post is not its author's is refused.
+
+mod support;
+
+use std::time::SystemTime;
+
+use coopnode::coops::CoopKind;
+use serde_json::{json, Value};
+use support::*;
+
+async fn user(node: &TestNode, name: &str, moderates: &[&str]) -> String {
+    node.create_user(name, false).await;
+    let db = &node.state().db;
+    let row = db.user_by_username(name).await.unwrap().unwrap();
+    for handle in moderates {
+        let forum = node.coop(handle).await;
+        db.add_coop_admin(forum.id.as_str(), row.id).await.unwrap();
+    }
+    token(node, name)
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn threads(api: &Api<'_>, forum: &str) -> Vec<Value> {
+    let (status, body) = api.get(&format!("/forums/threads?forum={}", enc(forum))).await;
+    assert_eq!(status, 200, "{body}");
+    body.as_array().cloned().unwrap_or_default()
+}
+
+async fn replies(api: &Api<'_>, thread: &str) -> Vec<String> {
+    let (status, body) = api.get(&format!("/forums/thread?id={}", enc(thread))).await;
+    if status != 200 {
+        return Vec::new();
+    }
+    body["replies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn send_signed(node: &TestNode, key: &str, actor: &str, inbox: &str, activity: Value) -> u16 {
+    let inbox = url::Url::parse(inbox).unwrap();
+    let body = serde_json::to_vec(&activity).unwrap();
+    let headers = signed_post_headers(
+        key,
+        &format!("{actor}#main-key"),
+        &inbox,
+        &body,
+        SystemTime::now(),
+    );
+    node.http
+        .post(inbox)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
+    let (a, b, c) = (spawn_node().await, spawn_node().await, spawn_node().await);
+    let forum = a.create_coop("talk", CoopKind::Forum).await;
+    let forum_id = forum.id.to_string();
+    let mo = Api {
+        node: &a,
+        token: user(&a, "mo", &["talk"]).await,
+    };
+    let bea = Api {
+        node: &b,
+        token: user(&b, "bea", &[]).await,
+    };
+    let cy = Api {
+        node: &c,
+        token: user(&c, "cy", &[]).await,
+    };
+
+    // The forum is a Group whose moderators are listed at attributedTo.
+    let (status, doc) = a.get_activity_json("/coops/talk").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["type"], "Group");
+    assert_eq!(doc["coopKind"], "forum");
+    let moderators = doc["attributedTo"].as_str().unwrap().to_string();
+    let (status, list) = a
+        .get_activity_json(url::Url::parse(&moderators).unwrap().path())
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["orderedItems"], json!([a.url("/members/mo")]));
+
+    // Members of B and C follow the forum.
+    let handle = format!("@talk@{}", a.domain);
+    let on_b = b.follow("bea", &handle).await;
+    let on_c = c.follow("cy", &handle).await;
+    wait_until("B's and C's follows are accepted", || async {
+        b.follow_state("bea", &on_b).await.as_deref() == Some("accepted")
+            && c.follow_state("cy", &on_c).await.as_deref() == Some("accepted")
+    })
+    .await;
+    let (_, listed) = bea.get("/forums").await;
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == forum_id.as_str() && f["local"] == false));
+
+    // Bea, on B, starts a thread in A's forum.
+    let (status, thread) = bea
+        .post(
+            "/forums/threads",
+            json!({ "forum": forum_id, "title": "Pay <script>alert(1)</script> ratios",
+                    "text": "How do you **decide** pay? <script>alert(2)</script>" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{thread}");
+    let thread_id = thread["id"].as_str().unwrap().to_string();
+    assert!(thread_id.starts_with(&b.url("/forum-posts/")));
+    for node_api in [&mo, &cy] {
+        wait_until("the thread reaches A and C", || async {
+            threads(node_api, &forum_id)
+                .await
+                .iter()
+                .any(|t| t["id"] == thread_id.as_str())
+        })
+        .await;
+    }
+    for api in [&mo, &bea, &cy] {
+        let t = threads(api, &forum_id).await;
+        let title = t[0]["title"].as_str().unwrap();
+        assert!(!title.contains('<'), "{title}");
+        assert!(title.starts_with("Pay"), "{title}");
+        let html = t[0]["content_html"].as_str().unwrap();
+        assert!(html.contains("<strong>decide</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+    }
+
+    // Cy, on C, answers; then the moderator, on A, answers Cy.
+    let (status, reply) = cy
+        .post("/forums/replies", json!({ "parent": thread_id, "text": "Equal pay." }))
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let reply_id = reply["id"].as_str().unwrap().to_string();
+    wait_until("Cy's reply reaches A", || async {
+        replies(&mo, &thread_id).await.contains(&reply_id)
+    })
+    .await;
+    let (status, answer) = mo
+        .post("/forums/replies", json!({ "parent": reply_id, "text": "By hours worked." }))
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["parent"], reply_id.as_str());
+    let answer_id = answer["id"].as_str().unwrap().to_string();
+    let expected = vec![reply_id.clone(), answer_id.clone()];
+    for api in [&mo, &bea, &cy] {
+        wait_until("every node shows both replies", || async {
+            replies(api, &thread_id).await == expected
+        })
+        .await;
+    }
+
+    // A lock on A refuses further replies: from A's members and from the network.
+    let (status, _) = mo
+        .post("/forums/moderate", json!({ "post": thread_id, "action": "lock" }))
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = mo
+        .post("/forums/replies", json!({ "parent": thread_id, "text": "Late." }))
+        .await;
+    assert_eq!(status, 403);
+    let bea_id = b.url("/members/bea");
+    let late = b.url("/forum-posts/late-reply");
+    let status = send_signed(
+        &a,
+        &private_key(&b, "bea").await,
+        &bea_id,
+        &a.url("/coops/talk/inbox"),
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": b.url("/activities/late-reply"), "type": "Create", "actor": bea_id,
+            "object": { "id": late, "type": "Note", "attributedTo": bea_id,
+                        "inReplyTo": thread_id, "audience": forum_id, "context": thread_id,
+                        "content": "<p>Late.</p>",
+                        "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
+        }),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(replies(&mo, &thread_id).await, expected);
+    let (_, log) = mo.get("/forums/log?forum=talk").await;
+    assert_eq!(log[0]["action"], "lock");
+
+    // The forum announces a post that is not its author's: B refuses it and keeps nothing.
+    let forged = "http://elsewhere.example/forum-posts/forged";
+    let status = send_signed(
+        &b,
+        &private_key(&a, "talk").await,
+        &forum_id,
+        &b.url("/inbox"),
+        json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": a.url("/activities/forged-announce"), "type": "Announce", "actor": forum_id,
+            "object": {
+                "id": a.url("/activities/forged-create"), "type": "Create",
+                "actor": a.url("/members/mo"),
+                "object": { "id": forged, "type": "Page", "name": "Forged",
+                            "attributedTo": a.url("/members/mo"), "audience": forum_id,
+                            "content": "<p>Not mine.</p>",
+                            "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
+            },
+            "to": ["https://www.w3.org/ns/activitystreams#Public"]
+        }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) = bea.get(&format!("/forums/thread?id={}", enc(forged))).await;
+    assert_eq!(status, 404);
+    assert_eq!(threads(&bea, &forum_id).await.len(), 1);
+}
