@@ -27,7 +27,9 @@ fn enc(s: &str) -> String {
 }
 
 async fn threads(api: &Api<'_>, forum: &str) -> Vec<Value> {
-    let (status, body) = api.get(&format!("/forums/threads?forum={}", enc(forum))).await;
+    let (status, body) = api
+        .get(&format!("/forums/threads?forum={}", enc(forum)))
+        .await;
     assert_eq!(status, 200, "{body}");
     body.as_array().cloned().unwrap_or_default()
 }
@@ -144,7 +146,10 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
 
     // Cy, on C, answers; then the moderator, on A, answers Cy.
     let (status, reply) = cy
-        .post("/forums/replies", json!({ "parent": thread_id, "text": "Equal pay." }))
+        .post(
+            "/forums/replies",
+            json!({ "parent": thread_id, "text": "Equal pay." }),
+        )
         .await;
     assert_eq!(status, 201, "{reply}");
     let reply_id = reply["id"].as_str().unwrap().to_string();
@@ -153,7 +158,10 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
     })
     .await;
     let (status, answer) = mo
-        .post("/forums/replies", json!({ "parent": reply_id, "text": "By hours worked." }))
+        .post(
+            "/forums/replies",
+            json!({ "parent": reply_id, "text": "By hours worked." }),
+        )
         .await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["parent"], reply_id.as_str());
@@ -168,11 +176,17 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
 
     // A lock on A refuses further replies: from A's members and from the network.
     let (status, _) = mo
-        .post("/forums/moderate", json!({ "post": thread_id, "action": "lock" }))
+        .post(
+            "/forums/moderate",
+            json!({ "post": thread_id, "action": "lock" }),
+        )
         .await;
     assert_eq!(status, 204);
     let (status, _) = mo
-        .post("/forums/replies", json!({ "parent": thread_id, "text": "Late." }))
+        .post(
+            "/forums/replies",
+            json!({ "parent": thread_id, "text": "Late." }),
+        )
         .await;
     assert_eq!(status, 403);
     let bea_id = b.url("/members/bea");

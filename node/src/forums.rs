@@ -4,10 +4,7 @@
 //! do what; the wire side is in `activitypub::forums`.
 
 use crate::{
-    activitypub::KnownActor,
-    coops::CoopKind,
-    error::AppError,
-    store::forums::ForumPostRow,
+    activitypub::KnownActor, coops::CoopKind, error::AppError, store::forums::ForumPostRow,
 };
 
 /// Longest title, in characters.

@@ -39,6 +39,14 @@ fn parse_url(s: &str) -> Result<Url, AppError> {
     Url::parse(s).map_err(|_| AppError::Internal(format!("stored id {s}")))
 }
 
+/// A post's time to the millisecond, so every node orders replies written in the same second as
+/// their home node does.
+fn rfc3339_ms(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A post as it goes over the wire.
 pub fn forum_post(row: &ForumPostRow) -> Result<ForumPost, AppError> {
     let id = parse_url(&row.id)?;
@@ -47,7 +55,12 @@ pub fn forum_post(row: &ForumPostRow) -> Result<ForumPost, AppError> {
     Ok(ForumPost {
         context: Value::Null,
         id: id.clone(),
-        kind: if row.thread_id.is_none() { "Page" } else { "Note" }.into(),
+        kind: if row.thread_id.is_none() {
+            "Page"
+        } else {
+            "Note"
+        }
+        .into(),
         attributed_to: author.clone(),
         name: row.title.clone(),
         content: row.content_html.clone(),
@@ -59,7 +72,7 @@ pub fn forum_post(row: &ForumPostRow) -> Result<ForumPost, AppError> {
         in_reply_to: row.parent_id.as_deref().map(parse_url).transpose()?,
         audience: forum.clone(),
         thread: row.thread_id.as_deref().map(parse_url).transpose()?,
-        published: Some(rfc3339(row.published_at)),
+        published: Some(rfc3339_ms(row.published_at)),
         updated: row.updated_at.map(rfc3339),
         url: Some(id),
         to: vec![forum.to_string(), PUBLIC.into()],
@@ -98,10 +111,13 @@ pub async fn write(
             check_open(&thread)?;
             (Some(thread.id), Some(parent.id), None)
         }
-        _ => return Err(AppError::bad("give a title for a thread, or a parent for a reply")),
+        _ => {
+            return Err(AppError::bad(
+                "give a title for a thread, or a parent for a reply",
+            ))
+        }
     };
-    // Whole seconds, as peers read them, so every node orders replies the same way.
-    let now = now_ms() / 1000 * 1000;
+    let now = now_ms();
     let row = ForumPostRow {
         id: new_id(state, "forum-posts").to_string(),
         forum_id: forum.id.to_string(),
@@ -161,8 +177,13 @@ async fn send_as_author(
     if forum.is_local() {
         // Kept in the outbox so its id can be read; the forum delivers it inside its Announce.
         outgoing::queue(state, &activity, Vec::new(), true, Some(&row.id)).await?;
-        announce(state, forum, &activity, kind == ActivityKind::Create && row.thread_id.is_none())
-            .await
+        announce(
+            state,
+            forum,
+            &activity,
+            kind == ActivityKind::Create && row.thread_id.is_none(),
+        )
+        .await
     } else {
         let inbox = forum.shared_inbox.clone().unwrap_or(forum.inbox.clone());
         outgoing::queue(state, &activity, vec![inbox], true, Some(&row.id)).await
@@ -235,7 +256,11 @@ pub async fn edit(
             now_ms(),
         )
         .await?;
-    let post = state.db.forum_post(&post.id).await?.ok_or(AppError::NotFound)?;
+    let post = state
+        .db
+        .forum_post(&post.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let forum = forum_actor(state, &post.forum_id).await?;
     send_as_author(state, author, &forum, &post, ActivityKind::Update).await?;
     Ok(post)
@@ -261,7 +286,9 @@ async fn own_post(
         .filter(|p| p.removed_at.is_none())
         .ok_or(AppError::NotFound)?;
     if post.author_id != author.id.as_str() {
-        return Err(AppError::Forbidden("only its author may change a post".into()));
+        return Err(AppError::Forbidden(
+            "only its author may change a post".into(),
+        ));
     }
     Ok(post)
 }
@@ -329,10 +356,30 @@ pub async fn moderate(
         {
             return Err(AppError::bad("only threads are pinned or locked"));
         }
-        Moderation::Pin => state.db.set_forum_post_flags(&post.id, true, locked).await?,
-        Moderation::Unpin => state.db.set_forum_post_flags(&post.id, false, locked).await?,
-        Moderation::Lock => state.db.set_forum_post_flags(&post.id, pinned, true).await?,
-        Moderation::Unlock => state.db.set_forum_post_flags(&post.id, pinned, false).await?,
+        Moderation::Pin => {
+            state
+                .db
+                .set_forum_post_flags(&post.id, true, locked)
+                .await?
+        }
+        Moderation::Unpin => {
+            state
+                .db
+                .set_forum_post_flags(&post.id, false, locked)
+                .await?
+        }
+        Moderation::Lock => {
+            state
+                .db
+                .set_forum_post_flags(&post.id, pinned, true)
+                .await?
+        }
+        Moderation::Unlock => {
+            state
+                .db
+                .set_forum_post_flags(&post.id, pinned, false)
+                .await?
+        }
         Moderation::Remove => {
             state.db.remove_forum_post(&post.id, now_ms()).await?;
             let tombstone = serde_json::to_value(Tombstone {
@@ -456,7 +503,9 @@ pub async fn receive_from_author(
             return Ok(());
         };
         if post.author_id != author.id.as_str() {
-            return Err(AppError::Forbidden("only its author can delete a post".into()));
+            return Err(AppError::Forbidden(
+                "only its author can delete a post".into(),
+            ));
         }
         data.db.remove_forum_post(&post.id, now_ms()).await?;
         let forum = forum_actor(data, &post.forum_id).await?;
@@ -481,7 +530,9 @@ pub async fn receive_from_author(
             return Ok(());
         };
         if stored.author_id != author.id.as_str() {
-            return Err(AppError::Forbidden("only its author can update a post".into()));
+            return Err(AppError::Forbidden(
+                "only its author can update a post".into(),
+            ));
         }
         update_from(data, &stored, &post).await?;
     } else {
@@ -516,7 +567,10 @@ async fn update_from(
             title.as_deref(),
             &text::sanitize_html(&post.content),
             None,
-            post.updated.as_deref().and_then(parse_time).unwrap_or_else(now_ms),
+            post.updated
+                .as_deref()
+                .and_then(parse_time)
+                .unwrap_or_else(now_ms),
         )
         .await?;
     Ok(())
@@ -537,7 +591,10 @@ pub async fn receive_announce(
         Value::String(_) | Value::Object(_) => activity.object.clone(),
         _ => return Err(AppError::bad("the announced object is unreadable")),
     };
-    let inner_type = inner.get("type").and_then(Value::as_str).unwrap_or_default();
+    let inner_type = inner
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     match inner_type {
         "Create" | "Update" | "Delete" => {}
         // A post announced by id (or embedded): read it from its author's origin.
@@ -579,7 +636,9 @@ pub async fn receive_announce(
         }
         // The forum's moderators may remove any post; anyone else only their own.
         if inner_actor != forum.id && post.author_id != inner_actor.as_str() {
-            return Err(AppError::Forbidden("only its author can delete a post".into()));
+            return Err(AppError::Forbidden(
+                "only its author can delete a post".into(),
+            ));
         }
         data.db.remove_forum_post(&post.id, now_ms()).await?;
         return Ok(());
@@ -587,7 +646,9 @@ pub async fn receive_announce(
     let object = if object.is_object() && same_origin(&inner_actor, &forum.id) {
         object
     } else {
-        fetch_object_http::<_, Value>(&object_id, data).await?.object
+        fetch_object_http::<_, Value>(&object_id, data)
+            .await?
+            .object
     };
     let post = read_post(&object, &inner_actor)?;
     if post.id != object_id {
@@ -597,7 +658,9 @@ pub async fn receive_announce(
     match data.db.forum_post(post.id.as_str()).await? {
         Some(stored) if inner_type == "Update" => {
             if stored.author_id != inner_actor.as_str() {
-                return Err(AppError::Forbidden("only its author can update a post".into()));
+                return Err(AppError::Forbidden(
+                    "only its author can update a post".into(),
+                ));
             }
             update_from(data, &stored, &post).await
         }

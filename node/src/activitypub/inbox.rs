@@ -35,7 +35,9 @@ use coopnet_schemas::{
 use serde_json::Value;
 use url::Url;
 
-use super::{backfill, convert, credits, directory, forums, market, outgoing, planning, work, KnownActor};
+use super::{
+    backfill, convert, credits, directory, forums, market, outgoing, planning, work, KnownActor,
+};
 use crate::{
     app::AppState,
     error::AppError,

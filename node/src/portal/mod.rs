@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod credits;
 pub mod directory;
 pub mod enquiries;
+pub mod forums;
 pub mod goods;
 pub mod orders;
 pub mod pages;
@@ -51,6 +52,7 @@ pub fn routes() -> Router {
         .merge(enquiries::routes())
         .merge(planning::routes())
         .merge(work::routes())
+        .merge(forums::routes())
         .merge(credits::routes())
         .merge(directory::routes())
         .merge(people::routes())
