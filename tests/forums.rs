@@ -238,3 +238,190 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
     assert_eq!(status, 404);
     assert_eq!(threads(&bea, &forum_id).await.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_previews_posts_nests_replies_and_lets_authors_edit_and_delete() {
+    let a = spawn_node().await;
+    a.create_coop("talk", CoopKind::Forum).await;
+    user(&a, "mo", &["talk"]).await;
+    user(&a, "ana", &[]).await;
+    let mut ana = Visitor::new(&a);
+    ana.log_in("ana").await;
+    let (status, list) = ana.get("/forums").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("The talk co-op"), "{list}");
+    let forum_id = a.url("/coops/talk");
+    let (status, forum_page) = ana
+        .get(&format!("/forums/view?forum={}", enc(&forum_id)))
+        .await;
+    assert_eq!(status, 200);
+    let csrf = csrf_of(&forum_page);
+
+    // Preview renders the Markdown and keeps the form filled; nothing is posted.
+    let text = "We pay **equally**. <script>alert(3)</script>";
+    let (status, preview) = ana
+        .post(
+            "/forums/threads",
+            &[
+                ("csrf", &csrf),
+                ("forum", &forum_id),
+                ("title", "Equal <b>pay</b>"),
+                ("text", text),
+                ("preview", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(preview.contains("<strong>equally</strong>"), "{preview}");
+    assert!(!preview.contains("<script>alert"), "{preview}");
+    assert!(preview.contains("We pay **equally**."), "{preview}");
+    assert!(threads_of(&a, "talk").await.is_empty());
+
+    let (status, location) = ana
+        .post(
+            "/forums/threads",
+            &[
+                ("csrf", &csrf),
+                ("forum", &forum_id),
+                ("title", "Equal <b>pay</b>"),
+                ("text", text),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{location}");
+    let (status, thread_page) = ana.get(&location).await;
+    assert_eq!(status, 200);
+    assert!(thread_page.contains("Equal pay"), "{thread_page}");
+    assert!(!thread_page.contains("<script>alert"), "{thread_page}");
+    let thread_id = threads_of(&a, "talk").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A reply, and a reply to it, nest under what they answer.
+    let (status, _) = ana
+        .post(
+            "/forums/replies",
+            &[("csrf", &csrf), ("parent", &thread_id), ("text", "First.")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let first = replies_of(&a, &thread_id).await[0].clone();
+    let (status, _) = ana
+        .post(
+            "/forums/replies",
+            &[("csrf", &csrf), ("parent", &first), ("text", "Nested.")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = ana.get(&location).await;
+    assert!(
+        page.contains("margin-left: 4em"),
+        "the nested reply is indented"
+    );
+
+    // Authors edit and delete their own posts; nobody else may.
+    let (status, _) = ana
+        .post(
+            "/forums/edit",
+            &[("csrf", &csrf), ("id", &first), ("text", "First, edited.")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = ana.get(&location).await;
+    assert!(page.contains("First, edited."));
+    let mut mo = Visitor::new(&a);
+    mo.log_in("mo").await;
+    let (_, mo_page) = mo.get(&location).await;
+    let (status, _) = mo
+        .post(
+            "/forums/delete",
+            &[("csrf", &csrf_of(&mo_page)), ("id", &first)],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = ana
+        .post("/forums/delete", &[("csrf", &csrf), ("id", &first)])
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = ana.get(&location).await;
+    assert!(!page.contains("First, edited."));
+    assert!(page.contains("Nested."), "replies to a deleted post stay");
+
+    // The moderator pins the thread; the log shows it to moderators only.
+    let (status, _) = mo
+        .post(
+            "/forums/moderate",
+            &[
+                ("csrf", &csrf_of(&mo_page)),
+                ("post", &thread_id),
+                ("action", "pin"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, mo_forum) = mo.get("/forums/view?forum=talk").await;
+    assert!(mo_forum.contains("Moderation log"));
+    let (_, ana_forum) = ana.get("/forums/view?forum=talk").await;
+    assert!(!ana_forum.contains("Moderation log"));
+    let (status, _) = ana
+        .post(
+            "/forums/moderate",
+            &[("csrf", &csrf), ("post", &thread_id), ("action", "lock")],
+        )
+        .await;
+    assert_eq!(status, 403);
+}
+
+async fn threads_of(node: &TestNode, forum: &str) -> Vec<Value> {
+    let (_, body) = node
+        .get_activity_json(&format!("/api/v1/forums/threads?forum={forum}"))
+        .await;
+    body.as_array().cloned().unwrap_or_default()
+}
+
+async fn replies_of(node: &TestNode, thread: &str) -> Vec<String> {
+    let (_, body) = node
+        .get_activity_json(&format!("/api/v1/forums/thread?id={}", enc(thread)))
+        .await;
+    body["replies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn coopnode_init_opens_the_five_seed_forums() {
+    let dir = temp_dir("init-forums");
+    let out = std::process::Command::new(BIN)
+        .args(["init", "--domain", "forums.example", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .expect("run coopnode");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let handles = rt.block_on(async {
+        let federation = coopnode::app::open(&dir).await.unwrap();
+        let coops = federation.db.local_coops().await.unwrap();
+        coops
+            .into_iter()
+            .filter(|c| c.coop_kind.as_deref() == Some("forum"))
+            .map(|c| c.username)
+            .collect::<Vec<_>>()
+    });
+    for h in [
+        "remuneration",
+        "balancing-tasks",
+        "decision-making",
+        "participatory-planning",
+        "setting-up-a-coop",
+    ] {
+        assert!(handles.iter().any(|x| x == h), "{h} in {handles:?}");
+    }
+}
