@@ -211,6 +211,25 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
     let (_, log) = mo.get("/forums/log?forum=talk").await;
     assert_eq!(log[0]["action"], "lock");
 
+    // A moderator removes Cy's reply: the forum's Delete reaches B and C, and the reply is
+    // blanked everywhere; the answer to it stays.
+    let (status, _) = mo
+        .post(
+            "/forums/moderate",
+            json!({ "post": reply_id, "action": "remove" }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    for api in [&bea, &cy] {
+        wait_until("the removal reaches B and C", || async {
+            let (_, t) = api
+                .get(&format!("/forums/thread?id={}", enc(&thread_id)))
+                .await;
+            t["replies"][0]["removed"] == true && t["replies"][1]["removed"] == false
+        })
+        .await;
+    }
+
     // The forum announces a post that is not its author's: B refuses it and keeps nothing.
     let forged = "http://elsewhere.example/forum-posts/forged";
     let status = send_signed(

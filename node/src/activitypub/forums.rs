@@ -622,11 +622,6 @@ pub async fn receive_announce(
     let object = inner.get("object").cloned().unwrap_or(Value::Null);
     let object_id =
         value_id(&object).ok_or_else(|| AppError::bad("the announced object has no id"))?;
-    if !same_origin(&object_id, &inner_actor) {
-        return Err(AppError::bad(
-            "the announced object is on another origin than its actor",
-        ));
-    }
     if inner_type == "Delete" {
         let Some(post) = data.db.forum_post(object_id.as_str()).await? else {
             return Ok(());
@@ -642,6 +637,11 @@ pub async fn receive_announce(
         }
         data.db.remove_forum_post(&post.id, now_ms()).await?;
         return Ok(());
+    }
+    if !same_origin(&object_id, &inner_actor) {
+        return Err(AppError::bad(
+            "the announced object is on another origin than its actor",
+        ));
     }
     let object = if object.is_object() && same_origin(&inner_actor, &forum.id) {
         object

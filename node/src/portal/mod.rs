@@ -88,6 +88,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/search" { "Find co-ops" }
                         a href="/catalogue" { "Catalogue" }
                         a href="/jobs" { "Jobs" }
+                        a href="/forums" { "Forums" }
                         a href="/directory" { "Directory" }
                         a href="/coops" { "Co-ops" }
                         @if let Some(s) = session {
