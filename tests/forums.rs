@@ -230,6 +230,18 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
         .await;
     }
 
+    // A node that follows the forum later reads what it announced from its outbox.
+    let d = spawn_node().await;
+    let dee = Api {
+        node: &d,
+        token: user(&d, "dee", &[]).await,
+    };
+    d.follow("dee", &handle).await;
+    wait_until("D backfills the thread and its replies", || async {
+        replies(&dee, &thread_id).await.len() == 2
+    })
+    .await;
+
     // The forum announces a post that is not its author's: B refuses it and keeps nothing.
     let forged = "http://elsewhere.example/forum-posts/forged";
     let status = send_signed(

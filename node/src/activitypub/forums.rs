@@ -646,9 +646,15 @@ pub async fn receive_announce(
     let object = if object.is_object() && same_origin(&inner_actor, &forum.id) {
         object
     } else {
-        fetch_object_http::<_, Value>(&object_id, data)
-            .await?
-            .object
+        match fetch_object_http::<_, Value>(&object_id, data).await {
+            Ok(fetched) => fetched.object,
+            Err(activitypub_federation::error::Error::ObjectDeleted(_))
+                if inner_type == "Create" =>
+            {
+                return keep_place_of_removed(data, forum, &inner_actor, &object).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
     };
     let post = read_post(&object, &inner_actor)?;
     if post.id != object_id {
@@ -671,4 +677,26 @@ pub async fn receive_announce(
             Ok(())
         }
     }
+}
+
+/// A post that is gone at its origin (removed by a moderator or its author) while its replies
+/// are not: keep its place in the thread, blank, from the announced copy's structure only.
+async fn keep_place_of_removed(
+    state: &AppState,
+    forum: &KnownActor,
+    author: &Url,
+    embedded: &Value,
+) -> Result<(), AppError> {
+    let Ok(mut post) = read_post(embedded, author) else {
+        return Ok(());
+    };
+    if state.db.forum_post(post.id.as_str()).await?.is_some() {
+        return Ok(());
+    }
+    post.name = post.name.map(|_| "(removed)".to_string());
+    let mut row = row_of(state, &post, forum).await?;
+    row.content_html = String::new();
+    row.removed_at = Some(now_ms());
+    state.db.insert_forum_post(&row).await?;
+    Ok(())
 }
