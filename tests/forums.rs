@@ -208,6 +208,35 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
     .await;
     assert_eq!(status, 403);
     assert_eq!(replies(&mo, &thread_id).await, expected);
+
+    // Threads from the network are checked too: the post must be its sender's, and have a title.
+    let key = private_key(&b, "bea").await;
+    for (n, object) in [
+        json!({ "id": "http://elsewhere.example/p/1", "type": "Page", "name": "Not hers",
+                "attributedTo": bea_id, "audience": forum_id, "content": "<p>x</p>" }),
+        json!({ "id": b.url("/forum-posts/untitled"), "type": "Page",
+                "attributedTo": bea_id, "audience": forum_id, "content": "<p>x</p>" }),
+        json!({ "id": b.url("/forum-posts/orphan"), "type": "Note", "inReplyTo": b.url("/nothing"),
+                "attributedTo": bea_id, "audience": forum_id, "content": "<p>x</p>" }),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let status = send_signed(
+            &a,
+            &key,
+            &bea_id,
+            &a.url("/inbox"),
+            json!({
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": b.url(&format!("/activities/bad-{n}")), "type": "Create", "actor": bea_id,
+                "object": object
+            }),
+        )
+        .await;
+        assert_eq!(status, 400, "case {n}");
+    }
+    assert_eq!(threads(&mo, &forum_id).await.len(), 1);
     let (_, log) = mo.get("/forums/log?forum=talk").await;
     assert_eq!(log[0]["action"], "lock");
 
