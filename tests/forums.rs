@@ -100,7 +100,21 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
 
     // Members of B and C follow the forum.
     let handle = format!("@talk@{}", a.domain);
-    let on_b = b.follow("bea", &handle).await;
+    let (status, followed) = bea
+        .post("/forums/follow", json!({ "handle": handle }))
+        .await;
+    assert_eq!(status, 202, "{followed}");
+    let on_b = coopnode::activitypub::stored_actor(b.state(), followed["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .expect("the forum is known on B");
+    let (status, _) = bea
+        .post(
+            "/forums/follow",
+            json!({ "handle": format!("@bea@{}", b.domain) }),
+        )
+        .await;
+    assert_eq!(status, 400, "a person is not a forum");
     let on_c = c.follow("cy", &handle).await;
     wait_until("B's and C's follows are accepted", || async {
         b.follow_state("bea", &on_b).await.as_deref() == Some("accepted")

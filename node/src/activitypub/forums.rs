@@ -700,3 +700,22 @@ async fn keep_place_of_removed(
     state.db.insert_forum_post(&row).await?;
     Ok(())
 }
+
+/// A member follows a forum on another node as themselves, so its threads show here.
+pub async fn follow_as_member(
+    data: &Data<AppState>,
+    member: &KnownActor,
+    handle: &str,
+) -> Result<KnownActor, AppError> {
+    let handle =
+        coopnet_schemas::Handle::parse(handle.trim()).map_err(|e| AppError::bad(e.to_string()))?;
+    let forum = super::resolve_handle(&handle, &data.reset_request_count()).await?;
+    if !forums::is_forum(&forum) {
+        return Err(AppError::bad("that actor is not a forum"));
+    }
+    if forum.is_local() {
+        return Err(AppError::bad("this node's forums are here already"));
+    }
+    outgoing::follow(data, member, &forum).await?;
+    Ok(forum)
+}

@@ -29,6 +29,7 @@ pub fn routes() -> Router {
         .route("/api/v1/forums/posts/delete", post(delete))
         .route("/api/v1/forums/moderate", post(moderate))
         .route("/api/v1/forums/log", get(log))
+        .route("/api/v1/forums/follow", post(follow))
 }
 
 #[derive(Serialize)]
@@ -268,5 +269,31 @@ async fn log(
                 at: rfc3339(r.at),
             })
             .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct FollowRequest {
+    /// `@name@host` of a forum on another node.
+    pub handle: String,
+}
+
+/// Follow a forum on another node as yourself; its threads then show here.
+async fn follow(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<FollowRequest>,
+) -> Result<(StatusCode, Json<ForumView>), ApiError> {
+    let me = forums::person_of(&data, &user).await?;
+    let f = federated::follow_as_member(&data, &me, &body.handle).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ForumView {
+            handle: f.handle(),
+            local: f.is_local(),
+            id: f.id.to_string(),
+            name: f.name,
+            summary: f.summary,
+        }),
     ))
 }

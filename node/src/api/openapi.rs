@@ -354,6 +354,12 @@ fn forum_paths() -> Value {
                 "post": { "type": "string" }, "action": { "type": "string", "enum": ["pin", "unpin", "lock", "unlock", "remove"] } } })),
             "responses": with_errors(json!({ "204": done("Done and logged.") }))
         } },
+        "/api/v1/forums/follow": { "post": {
+            "summary": "Follow a forum on another node as yourself; its threads then show here", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["handle"], "properties": {
+                "handle": { "type": "string", "description": "@name@host of the forum." } } })),
+            "responses": with_errors(json!({ "202": ok("Follow sent; accepted when the forum answers.", forum.clone()) }))
+        } },
         "/api/v1/forums/log": { "get": {
             "summary": "A forum's moderation log, newest first; moderators only", "security": bearer,
             "parameters": [forum_param],

@@ -44,6 +44,7 @@ pub fn routes() -> Router {
         .route("/forums/edit", post(edit))
         .route("/forums/delete", post(delete))
         .route("/forums/moderate", post(moderate))
+        .route("/forums/follow", post(follow))
 }
 
 fn forum_href(forum: &KnownActor) -> String {
@@ -55,6 +56,14 @@ fn thread_href(id: &str) -> String {
 }
 
 async fn list(data: Data<AppState>, MaybeUser(session): MaybeUser) -> Response {
+    list_with(data, session, None).await
+}
+
+async fn list_with(
+    data: Data<AppState>,
+    session: Option<Session>,
+    error: Option<String>,
+) -> Response {
     let result = async {
         let all = forums::known_forums(&data).await?;
         Ok::<_, AppError>(html! {
@@ -67,6 +76,19 @@ async fn list(data: Data<AppState>, MaybeUser(session): MaybeUser) -> Response {
                         h2 { a href=(forum_href(f)) { (f.name) } }
                         p.meta { "@" (f.handle()) @if !f.is_local() { " · on another node" } }
                         @if !f.summary.is_empty() { p { (f.summary) } }
+                    }
+                }
+            }
+            @if let Some(s) = &session {
+                section.card aria-labelledby="follow-h" {
+                    h2 id="follow-h" { "Follow a forum on another node" }
+                    @if let Some(e) = &error { p.error role="alert" { (e) } }
+                    form method="post" action="/forums/follow" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        label for="handle" { "Its handle" }
+                        p.hint id="handle-hint" { "Such as @remuneration@coop.example. You follow it as yourself." }
+                        input id="handle" name="handle" required aria-describedby="handle-hint";
+                        p { button type="submit" { "Follow" } }
                     }
                 }
             }
@@ -520,6 +542,30 @@ async fn moderate(
     .await;
     match result {
         Ok(post) => Redirect::to(&thread_href(post.thread())).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FollowForm {
+    csrf: String,
+    handle: String,
+}
+
+async fn follow(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<FollowForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::follow_as_member(&data, &me, &form.handle).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/forums").into_response(),
+        Err(AppError::BadRequest(message)) => list_with(data, Some(session), Some(message)).await,
         Err(e) => error_page(&data, Some(&session), e),
     }
 }
