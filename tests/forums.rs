@@ -158,6 +158,32 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
         assert!(!html.contains("<script"), "{html}");
     }
 
+    // Bea edits her thread: the Update goes to the forum, which announces it to C.
+    let (status, edited) = bea
+        .post(
+            "/forums/posts/edit",
+            json!({ "id": thread_id, "title": "Pay ratios", "text": "How do you *decide* pay?" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    for api in [&mo, &cy] {
+        wait_until("the edit reaches A and C", || async {
+            let t = threads(api, &forum_id).await;
+            t[0]["title"] == "Pay ratios"
+                && t[0]["content_html"]
+                    .as_str()
+                    .is_some_and(|h| h.contains("<em>decide</em>"))
+        })
+        .await;
+    }
+    let (status, _) = cy
+        .post(
+            "/forums/posts/edit",
+            json!({ "id": thread_id, "text": "Not mine to edit." }),
+        )
+        .await;
+    assert_eq!(status, 403);
+
     // Cy, on C, answers; then the moderator, on A, answers Cy.
     let (status, reply) = cy
         .post(
