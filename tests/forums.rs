@@ -351,6 +351,11 @@ async fn the_portal_previews_posts_nests_replies_and_lets_authors_edit_and_delet
     assert_eq!(status, 200);
     assert!(list.contains("The talk co-op"), "{list}");
     let forum_id = a.url("/coops/talk");
+    let (_, profile) = ana.get("/coops/talk").await;
+    assert!(
+        profile.contains("Read the forum&#39;s threads")
+            || profile.contains("Read the forum's threads")
+    );
     let (status, forum_page) = ana
         .get(&format!("/forums/view?forum={}", enc(&forum_id)))
         .await;
