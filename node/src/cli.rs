@@ -157,7 +157,7 @@ pub enum CoopCommand {
         handle: String,
         #[arg(long)]
         name: String,
-        /// workplace, consumer-council, facilitation-board or group
+        /// workplace, consumer-council, facilitation-board, group or forum
         #[arg(long)]
         kind: String,
         #[arg(long)]
