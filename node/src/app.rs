@@ -319,6 +319,32 @@ async fn item_json(
     Ok(activitypub_federation::axum::json::FederationJson(proposal).into_response())
 }
 
+/// `/forum-posts/{id}`: the post for peers, its thread's page for people.
+async fn forum_post_or_page(
+    data: Data<AppState>,
+    UrlPath(id): UrlPath<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if routes::wants_activity_json(&headers) {
+        return routes::forum_post_json(&data, &id, &method, &uri, &headers)
+            .await
+            .into_response();
+    }
+    let url = data.settings.url(&format!("/forum-posts/{id}"));
+    let thread = match data.db.forum_post(url.as_str()).await {
+        Ok(Some(p)) => p.thread().to_string(),
+        Ok(None) => return AppError::NotFound.into_response(),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let to = format!(
+        "/forums/thread?id={}",
+        url::form_urlencoded::byte_serialize(thread.as_bytes()).collect::<String>()
+    );
+    axum::response::Redirect::to(&to).into_response()
+}
+
 /// `/jobs/{id}`: the job post for peers, its page on the jobs board for people.
 async fn job_or_page(
     data: Data<AppState>,
@@ -412,6 +438,8 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/posts/{id}", get(post_or_page))
         .route("/items/{id}", get(item_or_page))
         .route("/jobs/{id}", get(job_or_page))
+        .route("/forum-posts/{id}", get(forum_post_or_page))
+        .route("/coops/{name}/moderators", get(routes::moderators))
         .route("/listings/{id}", get(listing_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))

@@ -188,7 +188,7 @@ pub enum CoopCommand {
         handle: String,
         #[arg(long)]
         name: String,
-        /// workplace, consumer-council, facilitation-board or group
+        /// workplace, consumer-council, facilitation-board, group or forum
         #[arg(long)]
         kind: String,
         #[arg(long)]
@@ -245,6 +245,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 files: Default::default(),
             };
             init(&data_dir, &config).await?;
+            let federation = app::open(&data_dir).await?;
+            seed_forums(&federation.db, &federation.settings).await?;
+            federation.db.close().await;
             println!(
                 "Initialised a node for {} in {}",
                 config.domain,
@@ -437,6 +440,30 @@ async fn local_coop(
         .filter(|r| r.coop_kind.is_some())
         .with_context(|| format!("no co-op called {handle} on this node"))?;
     Ok(convert::local_actor(&row, &federation.settings))
+}
+
+/// Opens the seed's five forums on a new node (FEP-1b12 `Group`s); a node admin moderates them
+/// until members are made moderators.
+pub async fn seed_forums(db: &Db, settings: &crate::config::Settings) -> anyhow::Result<()> {
+    for (handle, name, summary) in crate::forums::SEED_FORUMS {
+        if db.local_actor_by_username(handle).await?.is_some() {
+            continue;
+        }
+        coops::create_coop(
+            db,
+            settings,
+            NewCoop {
+                handle: Username::parse(handle)?,
+                name,
+                kind: CoopKind::Forum,
+                summary,
+                region: None,
+                industry: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// The folder as an absolute path, so the configuration works from any working directory.

@@ -18,14 +18,17 @@ pub enum CoopKind {
     ConsumerCouncil,
     FacilitationBoard,
     Group,
+    /// A discussion forum (FEP-1b12): its moderators are the users who may act for it.
+    Forum,
 }
 
 impl CoopKind {
-    pub const ALL: [CoopKind; 4] = [
+    pub const ALL: [CoopKind; 5] = [
         CoopKind::Workplace,
         CoopKind::ConsumerCouncil,
         CoopKind::FacilitationBoard,
         CoopKind::Group,
+        CoopKind::Forum,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl CoopKind {
             CoopKind::ConsumerCouncil => "consumer-council",
             CoopKind::FacilitationBoard => "facilitation-board",
             CoopKind::Group => "group",
+            CoopKind::Forum => "forum",
         }
     }
 
@@ -43,6 +47,7 @@ impl CoopKind {
             CoopKind::ConsumerCouncil => "Consumer council",
             CoopKind::FacilitationBoard => "Facilitation board",
             CoopKind::Group => "Group",
+            CoopKind::Forum => "Forum",
         }
     }
 
@@ -50,7 +55,7 @@ impl CoopKind {
     pub fn actor_type(self) -> ActorType {
         match self {
             CoopKind::Workplace | CoopKind::FacilitationBoard => ActorType::Organization,
-            CoopKind::ConsumerCouncil | CoopKind::Group => ActorType::Group,
+            CoopKind::ConsumerCouncil | CoopKind::Group | CoopKind::Forum => ActorType::Group,
         }
     }
 }
@@ -65,7 +70,7 @@ impl FromStr for CoopKind {
             .ok_or_else(|| {
                 AppError::bad(format!(
                     "unknown co-op kind {s:?}: use workplace, consumer-council, \
-                     facilitation-board or group"
+                     facilitation-board, group or forum"
                 ))
             })
     }

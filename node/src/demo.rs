@@ -108,6 +108,10 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
             .await?;
             let coop = convert::local_actor(&row, &federation.settings);
             outgoing::publish_note(&federation, &coop, sample.post).await?;
+            // The first node holds the seed's forums, as `coopnode init` would.
+            if i == 0 {
+                crate::cli::seed_forums(&federation.db, &federation.settings).await?;
+            }
         }
         let listener = TcpListener::bind(&listen)
             .await
@@ -154,6 +158,12 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
         println!(
             "  {:<28} http://{domain}/   @{}@{domain}",
             sample.name, sample.handle
+        );
+    }
+    if let Some(first) = nodes.first() {
+        let domain = &first.state().settings.domain;
+        println!(
+            "Forums: http://{domain}/forums (from the other nodes, follow @remuneration@{domain} and the rest)."
         );
     }
     println!("Log in on any of them as {DEMO_USER} / {DEMO_PASSWORD}. Ctrl-C stops the demo.");

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod files;
+pub mod forums;
 pub mod library;
 pub mod orders;
 pub mod people;

@@ -133,6 +133,13 @@ pub struct ActorDoc {
         deserialize_with = "lenient_list"
     )]
     pub attachment: Vec<Value>,
+    /// A forum's moderators collection (FEP-1b12): who may act for the `Group`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_url"
+    )]
+    pub attributed_to: Option<Url>,
 }
 
 /// A profile field as Mastodon shows it: a name and an HTML value.
@@ -186,6 +193,13 @@ fn lenient_profile<'de, D: serde::Deserializer<'de>>(
 fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+fn lenient_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Url::parse(&s).ok(),
         _ => None,
     })
 }

@@ -53,7 +53,13 @@ pub async fn backfill(data: &Data<AppState>, actor: &KnownActor) -> Result<usize
         _ => Vec::new(),
     };
     let mut stored = 0;
-    for item in items.into_iter().take(MAX_ITEMS) {
+    let mut items: Vec<Value> = items.into_iter().take(MAX_ITEMS).collect();
+    let forum = crate::forums::is_forum(actor);
+    if forum {
+        // Oldest first, so a thread is there before its replies.
+        items.reverse();
+    }
+    for item in items {
         // Only embedded activities by the actor itself count; ids are not fetched one by one.
         let Ok(activity) = serde_json::from_value::<Activity>(item) else {
             continue;
@@ -67,6 +73,11 @@ pub async fn backfill(data: &Data<AppState>, actor: &KnownActor) -> Result<usize
                 Ok(false) => {}
                 Err(e) => tracing::debug!(error = %e, "skipped an outbox item"),
             },
+            "Announce" if forum => {
+                if let Err(e) = super::forums::receive_announce(data, &activity, actor).await {
+                    tracing::debug!(error = %e, "skipped a forum's outbox item");
+                }
+            }
             "Announce" => {
                 if let Err(e) = inbox::store_share(data, actor, &activity).await {
                     tracing::debug!(error = %e, "skipped a shared outbox item");

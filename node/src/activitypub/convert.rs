@@ -118,6 +118,8 @@ pub fn actor_doc(
         published: None,
         coop_profile: profile,
         attachment,
+        attributed_to: (actor.coop_kind.as_deref() == Some(crate::coops::CoopKind::Forum.as_str()))
+            .then(|| join(&actor.id, "moderators")),
     }
 }
 

@@ -27,6 +27,7 @@ use coopnet_schemas::{
     actors::{ActorDoc, ActorType},
     credits::EconomicEvent,
     directory::ListingDoc,
+    forums::ForumPost,
     market::ItemProposal,
     objects::Note,
     planning::{PlanDoc, PlanProposal},
@@ -36,7 +37,8 @@ use serde_json::Value;
 use url::Url;
 
 use super::{
-    backfill, convert, credits, directory, library, market, outgoing, planning, work, KnownActor,
+    backfill, convert, credits, directory, forums, library, market, outgoing, planning, work,
+    KnownActor,
 };
 use crate::{
     app::AppState,
@@ -234,6 +236,17 @@ async fn apply(
         ActivityKind::Create if EconomicEvent::is_event(&activity.object) => {
             credits::receive_transfer(data, activity, actor).await
         }
+        ActivityKind::Create | ActivityKind::Update
+            if ForumPost::is_forum_post(&activity.object) =>
+        {
+            forums::receive_from_author(data, activity, actor).await
+        }
+        ActivityKind::Delete if is_forum_post_delete(data, activity).await? => {
+            forums::receive_from_author(data, activity, actor).await
+        }
+        ActivityKind::Announce if crate::forums::is_forum(actor) => {
+            forums::receive_announce(data, activity, actor).await
+        }
         ActivityKind::Create => store_created(data, actor, &activity.object, false)
             .await
             .map(|_| ()),
@@ -242,6 +255,16 @@ async fn apply(
         ActivityKind::Announce => store_share(data, actor, activity).await,
         ActivityKind::Offer => market::receive_offer(data, activity, actor).await,
     }
+}
+
+async fn is_forum_post_delete(
+    data: &Data<AppState>,
+    activity: &Activity,
+) -> Result<bool, AppError> {
+    Ok(match activity.object_id() {
+        Some(id) => data.db.forum_post(id.as_str()).await?.is_some(),
+        None => false,
+    })
 }
 
 /// What a Create brings: a catalogue item, a private enquiry, a council's recommendation, or an

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod credits;
 pub mod delivery;
 pub mod directory;
+pub mod forums;
 pub mod inbox;
 pub mod library;
 pub mod market;

@@ -403,3 +403,65 @@ pub async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {
     )
         .into_response())
 }
+
+/// A forum's moderators (FEP-1b12 `attributedTo`): the Person ids of those who may act for it.
+pub async fn moderators(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = actor_of_collection(&data, &name, &uri).await?;
+    if !crate::forums::is_forum(&actor) {
+        return Err(AppError::NotFound);
+    }
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let ids: Vec<Value> = data
+        .db
+        .forum_moderators(actor.id.as_str())
+        .await?
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    Ok(FederationJson(OrderedCollection {
+        context: context::object_context(),
+        id: Url::parse(&format!("{}/moderators", actor.id)).map_err(|_| AppError::NotFound)?,
+        kind: "OrderedCollection".into(),
+        total_items: ids.len() as u64,
+        first: None,
+        last: None,
+        ordered_items: Some(ids),
+    })
+    .into_response())
+}
+
+/// One of our forum posts as a `Page` or `Note`, or a Tombstone (410) once removed.
+pub async fn forum_post_json(
+    data: &Data<AppState>,
+    id: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Response, AppError> {
+    let url = data.settings.url(&format!("/forum-posts/{id}"));
+    let post = data
+        .db
+        .forum_post(url.as_str())
+        .await?
+        .filter(|p| p.is_local == 1)
+        .ok_or(AppError::NotFound)?;
+    check_signed_fetch(data, method, uri, headers).await?;
+    if let Some(removed) = post.removed_at {
+        let tombstone = Tombstone {
+            context: context::object_context(),
+            id: url,
+            kind: "Tombstone".into(),
+            deleted: Some(rfc3339(removed)),
+        };
+        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
+    }
+    let mut doc = super::forums::forum_post(&post)?;
+    doc.context = context::object_context();
+    Ok(FederationJson(doc).into_response())
+}

@@ -4,6 +4,7 @@
 
 mod credits;
 mod directory;
+mod forums;
 pub mod library;
 mod market;
 mod openapi;
@@ -54,6 +55,7 @@ pub fn routes() -> Router {
         .merge(planning::routes())
         .merge(work::routes())
         .merge(library::routes())
+        .merge(forums::routes())
         .merge(credits::routes())
         .merge(directory::routes())
         .merge(people::routes())

@@ -288,6 +288,88 @@ fn credits_paths() -> Value {
     })
 }
 
+/// Forum routes (FEP-1b12): forums, threads, replies and moderation.
+fn forum_paths() -> Value {
+    let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
+    let body = |schema: Value| json!({ "required": true, "content": { "application/json": { "schema": schema } } });
+    let done = |description: &str| json!({ "description": description });
+    let bearer = json!([{ "bearer": [] }]);
+    let forum = json!({ "type": "object", "properties": {
+        "id": { "type": "string", "format": "uri" }, "handle": { "type": "string" },
+        "name": { "type": "string" }, "summary": { "type": "string" }, "local": { "type": "boolean" } } });
+    let post = json!({ "type": "object", "properties": {
+        "id": { "type": "string", "format": "uri" }, "forum": { "type": "string" },
+        "thread": { "type": "string", "description": "The thread's id; a thread's own id for a thread." },
+        "parent": { "type": ["string", "null"] }, "author": { "type": "string" },
+        "title": { "type": ["string", "null"], "description": "Plain text; threads only." },
+        "content_html": { "type": "string", "description": "Sanitised HTML." },
+        "pinned": { "type": "boolean" }, "locked": { "type": "boolean" }, "removed": { "type": "boolean" },
+        "published": { "type": "string", "format": "date-time" },
+        "updated": { "type": ["string", "null"], "format": "date-time" } } });
+    let list = |schema: &Value| json!({ "type": "array", "items": schema });
+    let forum_param = json!({ "name": "forum", "in": "query", "required": true,
+        "schema": { "type": "string" }, "description": "The forum's id, or a local forum's handle." });
+    json!({
+        "/api/v1/forums": { "get": {
+            "summary": "Forums known here: this node's, then remote ones followed here",
+            "responses": with_errors(json!({ "200": ok("The forums.", list(&forum)) }))
+        } },
+        "/api/v1/forums/threads": {
+            "get": { "summary": "A forum's threads: pinned first, then latest activity first",
+                     "parameters": [forum_param.clone()],
+                     "responses": with_errors(json!({ "200": ok("The threads.", list(&post)) })) },
+            "post": { "summary": "Start a thread (a Page); the forum announces it to its followers", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["forum", "title", "text"], "properties": {
+                        "forum": { "type": "string" }, "title": { "type": "string", "maxLength": 200 },
+                        "text": { "type": "string", "maxLength": 20000, "description": "Markdown." } } })),
+                      "responses": with_errors(json!({ "201": ok("Posted.", post.clone()) })) }
+        },
+        "/api/v1/forums/thread": { "get": {
+            "summary": "A thread and its replies, oldest first",
+            "parameters": [{ "name": "id", "in": "query", "required": true, "schema": { "type": "string", "format": "uri" } }],
+            "responses": with_errors(json!({ "200": ok("The thread.", json!({ "type": "object", "properties": {
+                "thread": post.clone(), "replies": list(&post) } })) }))
+        } },
+        "/api/v1/forums/replies": { "post": {
+            "summary": "Reply (a Note) to a thread or a reply; 403 if the thread is locked", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["parent", "text"], "properties": {
+                "parent": { "type": "string" }, "text": { "type": "string", "maxLength": 20000, "description": "Markdown." } } })),
+            "responses": with_errors(json!({ "201": ok("Posted.", post.clone()) }))
+        } },
+        "/api/v1/forums/posts/edit": { "post": {
+            "summary": "Edit one of your posts; federated as an Update", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["id", "text"], "properties": {
+                "id": { "type": "string" }, "title": { "type": "string" }, "text": { "type": "string" } } })),
+            "responses": with_errors(json!({ "200": ok("The post now.", post.clone()) }))
+        } },
+        "/api/v1/forums/posts/delete": { "post": {
+            "summary": "Delete one of your posts; federated as a Delete", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": done("Deleted.") }))
+        } },
+        "/api/v1/forums/moderate": { "post": {
+            "summary": "A moderator pins, unpins, locks, unlocks or removes a post of a local forum; removal is the forum's Delete",
+            "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["post", "action"], "properties": {
+                "post": { "type": "string" }, "action": { "type": "string", "enum": ["pin", "unpin", "lock", "unlock", "remove"] } } })),
+            "responses": with_errors(json!({ "204": done("Done and logged.") }))
+        } },
+        "/api/v1/forums/follow": { "post": {
+            "summary": "Follow a forum on another node as yourself; its threads then show here", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["handle"], "properties": {
+                "handle": { "type": "string", "description": "@name@host of the forum." } } })),
+            "responses": with_errors(json!({ "202": ok("Follow sent; accepted when the forum answers.", forum.clone()) }))
+        } },
+        "/api/v1/forums/log": { "get": {
+            "summary": "A forum's moderation log, newest first; moderators only", "security": bearer,
+            "parameters": [forum_param],
+            "responses": with_errors(json!({ "200": ok("The log.", list(&json!({ "type": "object", "properties": {
+                "moderator": { "type": "string" }, "action": { "type": "string" }, "post": { "type": "string" },
+                "at": { "type": "string", "format": "date-time" } } }))) }))
+        } }
+    })
+}
+
 /// Job post and application routes.
 fn work_paths() -> Value {
     let ok = |description: &str, schema: Value| json!({ "description": description, "content": { "application/json": { "schema": schema } } });
@@ -674,6 +756,7 @@ pub fn spec() -> Value {
             planning_paths(),
             credits_paths(),
             work_paths(),
+            forum_paths(),
             directory_paths(),
             people_paths(),
             library_paths(),

@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod credits;
 pub mod directory;
 pub mod enquiries;
+pub mod forums;
 pub mod goods;
 pub mod library;
 pub mod orders;
@@ -53,6 +54,7 @@ pub fn routes() -> Router {
         .merge(planning::routes())
         .merge(work::routes())
         .merge(library::routes())
+        .merge(forums::routes())
         .merge(credits::routes())
         .merge(directory::routes())
         .merge(people::routes())
@@ -88,6 +90,7 @@ pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Mar
                         a href="/search" { "Find co-ops" }
                         a href="/catalogue" { "Catalogue" }
                         a href="/jobs" { "Jobs" }
+                        a href="/forums" { "Forums" }
                         a href="/directory" { "Directory" }
                         a href="/coops" { "Co-ops" }
                         a href="/library" { "Library" }

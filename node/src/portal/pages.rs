@@ -230,6 +230,9 @@ pub async fn actor_page(
         Ok(html! {
             h1 { (row.name) }
             p.meta { (actor.handle()) " · " (kind_label(row.coop_kind.as_deref())) }
+            @if crate::forums::is_forum(&actor) {
+                p { a href={"/forums/view?forum=" (super::catalogue::enc(actor.id.as_str()))} { "Read the forum's threads" } }
+            }
             @if !row.summary.is_empty() { div.card { (stored_html(&crate::text::plain_to_html(&row.summary))) } }
             dl.facts {
                 @if let Some(r) = &row.region { dt { "Region" } dd { (r) } }

@@ -40,7 +40,7 @@ fn patterns(domain: &str) -> [String; 3] {
 
 impl Db {
     /// Blocks a domain and removes from view everything stored from it, in one transaction:
-    /// its posts are marked deleted, its items retired, its listings and library entries and
+    /// its posts are marked deleted, its forum posts removed, its items retired, its listings and library entries and
     /// their ratings removed, and its actors, follows, shares, jobs and profiles forgotten.
     pub async fn block_domain(
         &self,
@@ -68,6 +68,12 @@ impl Db {
             format!(
                 "UPDATE items SET state = 'retired', updated_at = $4 WHERE is_local = 0 AND {}",
                 on_domain("owner_id", 1)
+            ),
+            // Forum posts keep their place in threads, blank, as removed posts do.
+            format!(
+                "UPDATE forum_posts SET removed_at = $4, content_html = '', content_md = NULL \
+                 WHERE removed_at IS NULL AND {}",
+                on_domain("author_id", 1)
             ),
             format!(
                 "DELETE FROM ratings WHERE report_id IN (SELECT id FROM listings WHERE {})",

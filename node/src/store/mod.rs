@@ -13,6 +13,7 @@ pub mod deliveries;
 pub mod directory;
 pub mod enquiries;
 pub mod follows;
+pub mod forums;
 pub mod inbox;
 pub mod items;
 pub mod library;

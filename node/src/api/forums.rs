@@ -1,0 +1,299 @@
+//! Forums in the JSON API: reading is public, writing needs a token.
+
+use activitypub_federation::config::Data;
+use axum::{
+    extract::Query,
+    http::StatusCode,
+    routing::{get, post},
+    Json, Router,
+};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiResult, ApiUser};
+use crate::{
+    activitypub::forums::{self as federated, Draft, Moderation},
+    app::AppState,
+    coops,
+    error::AppError,
+    forums,
+    store::{forums::ForumPostRow, rfc3339},
+};
+
+pub fn routes() -> Router {
+    Router::new()
+        .route("/api/v1/forums", get(list))
+        .route("/api/v1/forums/threads", get(threads).post(new_thread))
+        .route("/api/v1/forums/thread", get(thread))
+        .route("/api/v1/forums/replies", post(reply))
+        .route("/api/v1/forums/posts/edit", post(edit))
+        .route("/api/v1/forums/posts/delete", post(delete))
+        .route("/api/v1/forums/moderate", post(moderate))
+        .route("/api/v1/forums/log", get(log))
+        .route("/api/v1/forums/follow", post(follow))
+}
+
+#[derive(Serialize)]
+pub struct ForumView {
+    pub id: String,
+    pub handle: String,
+    pub name: String,
+    pub summary: String,
+    pub local: bool,
+}
+
+#[derive(Serialize)]
+pub struct PostView {
+    pub id: String,
+    pub forum: String,
+    pub thread: String,
+    pub parent: Option<String>,
+    pub author: String,
+    pub title: Option<String>,
+    pub content_html: String,
+    pub pinned: bool,
+    pub locked: bool,
+    pub removed: bool,
+    pub published: String,
+    pub updated: Option<String>,
+}
+
+pub fn post_view(p: ForumPostRow) -> PostView {
+    PostView {
+        thread: p.thread().to_string(),
+        id: p.id,
+        forum: p.forum_id,
+        parent: p.parent_id,
+        author: p.author_id,
+        title: p.title,
+        content_html: p.content_html,
+        pinned: p.pinned == 1,
+        locked: p.locked == 1,
+        removed: p.removed_at.is_some(),
+        published: rfc3339(p.published_at),
+        updated: p.updated_at.map(rfc3339),
+    }
+}
+
+async fn list(data: Data<AppState>) -> ApiResult<Vec<ForumView>> {
+    let forums = forums::known_forums(&data).await?;
+    Ok(Json(
+        forums
+            .into_iter()
+            .map(|f| ForumView {
+                handle: f.handle(),
+                local: f.is_local(),
+                id: f.id.to_string(),
+                name: f.name,
+                summary: f.summary,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ForumQuery {
+    pub forum: String,
+}
+
+async fn threads(data: Data<AppState>, Query(q): Query<ForumQuery>) -> ApiResult<Vec<PostView>> {
+    let forum = forums::find(&data, &q.forum).await?;
+    let rows = data.db.forum_threads(forum.id.as_str()).await?;
+    Ok(Json(rows.into_iter().map(post_view).collect()))
+}
+
+#[derive(Deserialize)]
+pub struct IdQuery {
+    pub id: String,
+}
+
+#[derive(Serialize)]
+pub struct ThreadView {
+    pub thread: PostView,
+    /// Oldest first; each names its parent.
+    pub replies: Vec<PostView>,
+}
+
+async fn thread(data: Data<AppState>, Query(q): Query<IdQuery>) -> ApiResult<ThreadView> {
+    let thread = data
+        .db
+        .forum_post(&q.id)
+        .await?
+        .filter(|p| p.thread_id.is_none())
+        .ok_or(AppError::NotFound)?;
+    let replies = data.db.forum_replies(&thread.id).await?;
+    Ok(Json(ThreadView {
+        thread: post_view(thread),
+        replies: replies.into_iter().map(post_view).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct NewThread {
+    pub forum: String,
+    pub title: String,
+    pub text: String,
+}
+
+async fn new_thread(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<NewThread>,
+) -> Result<(StatusCode, Json<PostView>), ApiError> {
+    let forum = forums::find(&data, &body.forum).await?;
+    let me = forums::person_of(&data, &user).await?;
+    let draft = Draft {
+        title: Some(&body.title),
+        parent: None,
+        markdown: &body.text,
+    };
+    let row = federated::write(&data, &me, &forum, draft).await?;
+    Ok((StatusCode::CREATED, Json(post_view(row))))
+}
+
+#[derive(Deserialize)]
+pub struct NewReply {
+    pub parent: String,
+    pub text: String,
+}
+
+async fn reply(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<NewReply>,
+) -> Result<(StatusCode, Json<PostView>), ApiError> {
+    let parent = data
+        .db
+        .forum_post(&body.parent)
+        .await?
+        .ok_or_else(|| AppError::bad("no such post"))?;
+    let forum = federated::forum_actor(&data, &parent.forum_id).await?;
+    let me = forums::person_of(&data, &user).await?;
+    let draft = Draft {
+        title: None,
+        parent: Some(&parent.id),
+        markdown: &body.text,
+    };
+    let row = federated::write(&data, &me, &forum, draft).await?;
+    Ok((StatusCode::CREATED, Json(post_view(row))))
+}
+
+#[derive(Deserialize)]
+pub struct EditPost {
+    pub id: String,
+    pub title: Option<String>,
+    pub text: String,
+}
+
+async fn edit(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<EditPost>,
+) -> ApiResult<PostView> {
+    let me = forums::person_of(&data, &user).await?;
+    let row = federated::edit(&data, &me, &body.id, body.title.as_deref(), &body.text).await?;
+    Ok(Json(post_view(row)))
+}
+
+async fn delete(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<IdQuery>,
+) -> Result<StatusCode, ApiError> {
+    let me = forums::person_of(&data, &user).await?;
+    federated::delete(&data, &me, &body.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct ModerateRequest {
+    pub post: String,
+    /// pin, unpin, lock, unlock or remove.
+    pub action: String,
+}
+
+/// A moderator of a local forum acts on one of its posts.
+async fn moderate(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<ModerateRequest>,
+) -> Result<StatusCode, ApiError> {
+    let action = Moderation::parse(&body.action)?;
+    let post = data
+        .db
+        .forum_post(&body.post)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let forum = moderated(&data, &user, &post.forum_id).await?;
+    let me = forums::person_of(&data, &user).await?;
+    federated::moderate(&data, &me, &forum, &post.id, action).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn moderated(
+    data: &AppState,
+    user: &crate::store::users::UserRow,
+    forum: &str,
+) -> Result<crate::activitypub::KnownActor, AppError> {
+    let forum = federated::forum_actor(data, forum).await?;
+    if !forum.is_local() || !coops::may_act_for(&data.db, user, forum.id.as_str()).await? {
+        return Err(AppError::Forbidden(
+            "only the forum's moderators may do that".into(),
+        ));
+    }
+    Ok(forum)
+}
+
+#[derive(Serialize)]
+pub struct LogEntry {
+    pub moderator: String,
+    pub action: String,
+    pub post: String,
+    pub at: String,
+}
+
+/// What a forum's moderators did, for its moderators.
+async fn log(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ForumQuery>,
+) -> ApiResult<Vec<LogEntry>> {
+    let forum = forums::find(&data, &q.forum).await?;
+    let forum = moderated(&data, &user, forum.id.as_str()).await?;
+    let rows = data.db.moderation_log(forum.id.as_str()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| LogEntry {
+                moderator: r.moderator_id,
+                action: r.action,
+                post: r.post_id,
+                at: rfc3339(r.at),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct FollowRequest {
+    /// `@name@host` of a forum on another node.
+    pub handle: String,
+}
+
+/// Follow a forum on another node as yourself; its threads then show here.
+async fn follow(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<FollowRequest>,
+) -> Result<(StatusCode, Json<ForumView>), ApiError> {
+    let me = forums::person_of(&data, &user).await?;
+    let f = federated::follow_as_member(&data, &me, &body.handle).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ForumView {
+            handle: f.handle(),
+            local: f.is_local(),
+            id: f.id.to_string(),
+            name: f.name,
+            summary: f.summary,
+        }),
+    ))
+}

@@ -1,0 +1,571 @@
+//! Forums in the portal: the forums known here, a forum's threads with a form to start one (and
+//! a Preview button that renders the Markdown without JavaScript), a thread with its replies
+//! nested under what they answer and a reply form under each post, edit and delete of one's own
+//! posts, and for moderators pin, lock and remove with their log.
+
+use std::collections::HashMap;
+
+use activitypub_federation::config::Data;
+use axum::{
+    extract::{rejection::QueryRejection, Form, Query},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+    Router,
+};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::{
+    auth::{MaybeUser, Session, User},
+    catalogue::{enc, profile_href, Names},
+    pages::{error_page, human_time, page},
+    stored_html,
+};
+use crate::{
+    activitypub::{
+        forums::{self as federated, Draft, Moderation},
+        KnownActor,
+    },
+    app::AppState,
+    coops,
+    error::AppError,
+    forums,
+    store::forums::ForumPostRow,
+    text,
+};
+
+pub fn routes() -> Router {
+    Router::new()
+        .route("/forums", get(list))
+        .route("/forums/view", get(forum_page))
+        .route("/forums/threads", post(new_thread))
+        .route("/forums/thread", get(thread_page))
+        .route("/forums/replies", post(reply))
+        .route("/forums/edit", post(edit))
+        .route("/forums/delete", post(delete))
+        .route("/forums/moderate", post(moderate))
+        .route("/forums/follow", post(follow))
+}
+
+fn forum_href(forum: &KnownActor) -> String {
+    format!("/forums/view?forum={}", enc(forum.id.as_str()))
+}
+
+fn thread_href(id: &str) -> String {
+    format!("/forums/thread?id={}", enc(id))
+}
+
+async fn list(data: Data<AppState>, MaybeUser(session): MaybeUser) -> Response {
+    list_with(data, session, None).await
+}
+
+async fn list_with(
+    data: Data<AppState>,
+    session: Option<Session>,
+    error: Option<String>,
+) -> Response {
+    let result = async {
+        let all = forums::known_forums(&data).await?;
+        Ok::<_, AppError>(html! {
+            h1 { "Forums" }
+            p.hint { "This node's forums, and forums elsewhere that someone here follows. Follow a forum on another node from its profile to see it here." }
+            @if all.is_empty() { p.card { "No forums yet." } }
+            @for f in &all {
+                article.item {
+                    div {
+                        h2 { a href=(forum_href(f)) { (f.name) } }
+                        p.meta { "@" (f.handle()) @if !f.is_local() { " · on another node" } }
+                        @if !f.summary.is_empty() { p { (f.summary) } }
+                    }
+                }
+            }
+            @if let Some(s) = &session {
+                section.card aria-labelledby="follow-h" {
+                    h2 id="follow-h" { "Follow a forum on another node" }
+                    @if let Some(e) = &error { p.error role="alert" { (e) } }
+                    form method="post" action="/forums/follow" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        label for="handle" { "Its handle" }
+                        p.hint id="handle-hint" { "Such as @remuneration@coop.example. You follow it as yourself." }
+                        input id="handle" name="handle" required aria-describedby="handle-hint";
+                        p { button type="submit" { "Follow" } }
+                    }
+                }
+            }
+        })
+    }
+    .await;
+    match result {
+        Ok(body) => page(&data, "Forums", session.as_ref(), body),
+        Err(e) => error_page(&data, session.as_ref(), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ForumQuery {
+    forum: String,
+}
+
+async fn is_moderator(data: &AppState, session: Option<&Session>, forum: &KnownActor) -> bool {
+    match session {
+        Some(s) if forum.is_local() => coops::may_act_for(&data.db, &s.user, forum.id.as_str())
+            .await
+            .unwrap_or(false),
+        _ => false,
+    }
+}
+
+/// What the new-thread form holds when it is shown again (a preview, or an error).
+#[derive(Default)]
+struct Filled {
+    title: String,
+    text: String,
+    preview: Option<String>,
+    error: Option<String>,
+}
+
+async fn forum_body(
+    data: &AppState,
+    session: Option<&Session>,
+    forum: &KnownActor,
+    filled: Filled,
+) -> Result<Markup, AppError> {
+    let threads = data.db.forum_threads(forum.id.as_str()).await?;
+    let mut names = Names::default();
+    let mut rows = Vec::new();
+    for t in threads {
+        let author = names.name(data, &t.author_id).await?;
+        let replies = data.db.forum_replies(&t.id).await?.len();
+        rows.push((t, author, replies));
+    }
+    let moderator = is_moderator(data, session, forum).await;
+    let log = if moderator {
+        data.db.moderation_log(forum.id.as_str()).await?
+    } else {
+        Vec::new()
+    };
+    Ok(html! {
+        h1 { (forum.name) }
+        @if !forum.summary.is_empty() { p { (forum.summary) } }
+        p.meta { "@" (forum.handle()) " · " a href=(profile_href(forum)) { "profile" } }
+        @if rows.is_empty() { p.card { "No threads yet." } }
+        @for (t, author, replies) in &rows {
+            article.item {
+                div {
+                    h2 {
+                        @if t.pinned == 1 { "📌 " }
+                        a href=(thread_href(&t.id)) { (t.title.clone().unwrap_or_default()) }
+                    }
+                    p.meta {
+                        (author) " · " (human_time(t.published_at)) " · " (replies) " replies"
+                        @if t.locked == 1 { " · locked" }
+                    }
+                }
+            }
+        }
+        @if let Some(s) = session {
+            section.card aria-labelledby="new-h" {
+                h2 id="new-h" { "Start a thread" }
+                @if let Some(e) = &filled.error { p.error role="alert" { (e) } }
+                @if let Some(p) = &filled.preview {
+                    div.preview aria-label="Preview" {
+                        h3 { "Preview: " (filled.title) }
+                        div.content { (stored_html(p)) }
+                    }
+                }
+                form method="post" action="/forums/threads" {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    input type="hidden" name="forum" value=(forum.id.as_str());
+                    label for="title" { "Title" }
+                    input id="title" name="title" maxlength="200" required value=(filled.title);
+                    label for="text" { "Your post" }
+                    p.hint id="text-hint" { "Markdown." }
+                    textarea id="text" name="text" aria-describedby="text-hint" required { (filled.text) }
+                    p {
+                        button type="submit" name="preview" value="1" { "Preview" }
+                        " "
+                        button type="submit" { "Post" }
+                    }
+                }
+            }
+        } @else {
+            p { a href="/login" { "Log in to write" } }
+        }
+        @if moderator {
+            section.card aria-labelledby="log-h" {
+                h2 id="log-h" { "Moderation log" }
+                @if log.is_empty() { p { "Nothing yet." } }
+                ul {
+                    @for l in &log {
+                        li { (human_time(l.at)) " · " (l.moderator_id) " · " (l.action) " · " a href=(thread_href(&l.post_id)) { (l.post_id) } }
+                    }
+                }
+            }
+        }
+        p { a href="/forums" { "All forums" } }
+    })
+}
+
+async fn forum_page(
+    data: Data<AppState>,
+    MaybeUser(session): MaybeUser,
+    query: Result<Query<ForumQuery>, QueryRejection>,
+) -> Response {
+    let result = async {
+        let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
+        let forum = forums::find(&data, &q.forum).await?;
+        let body = forum_body(&data, session.as_ref(), &forum, Filled::default()).await?;
+        Ok::<_, AppError>((forum.name.clone(), body))
+    }
+    .await;
+    match result {
+        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
+        Err(e) => error_page(&data, session.as_ref(), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ThreadForm {
+    csrf: String,
+    forum: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    preview: Option<String>,
+}
+
+async fn new_thread(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ThreadForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let forum = forums::find(&data, &form.forum).await?;
+        if form.preview.is_some() {
+            let filled = Filled {
+                preview: Some(text::markdown_to_html(&form.text)),
+                title: form.title.clone(),
+                text: form.text.clone(),
+                error: None,
+            };
+            let body = forum_body(&data, Some(&session), &forum, filled).await?;
+            return Ok::<_, AppError>(page(&data, &forum.name, Some(&session), body));
+        }
+        let me = forums::person_of(&data, &session.user).await?;
+        let draft = Draft {
+            title: Some(&form.title),
+            parent: None,
+            markdown: &form.text,
+        };
+        match federated::write(&data, &me, &forum, draft).await {
+            Ok(row) => Ok(Redirect::to(&thread_href(&row.id)).into_response()),
+            Err(AppError::BadRequest(message)) => {
+                let filled = Filled {
+                    title: form.title.clone(),
+                    text: form.text.clone(),
+                    preview: None,
+                    error: Some(message),
+                };
+                let body = forum_body(&data, Some(&session), &forum, filled).await?;
+                Ok(page(&data, &forum.name, Some(&session), body))
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    match result {
+        Ok(response) => response,
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IdQuery {
+    id: String,
+}
+
+struct ThreadView<'a> {
+    session: Option<&'a Session>,
+    me: Option<String>,
+    moderator: bool,
+    open: bool,
+    children: HashMap<String, Vec<ForumPostRow>>,
+    names: HashMap<String, String>,
+}
+
+fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Markup {
+    let author = view
+        .names
+        .get(&post.author_id)
+        .cloned()
+        .unwrap_or_else(|| post.author_id.clone());
+    let mine = view.me.as_deref() == Some(post.author_id.as_str()) && post.removed_at.is_none();
+    let children = view.children.get(&post.id).cloned().unwrap_or_default();
+    html! {
+        article.post id=(format!("p-{}", enc(&post.id))) style=(format!("margin-left: {}em", depth.min(8) * 2)) {
+            p.meta {
+                (author) " · " (human_time(post.published_at))
+                @if post.updated_at.is_some() { " · edited" }
+            }
+            @if post.removed_at.is_some() {
+                p.meta { "(removed)" }
+            } @else {
+                div.content { (stored_html(&post.content_html)) }
+            }
+            @if let Some(s) = view.session {
+                @if view.open && post.removed_at.is_none() {
+                    details {
+                        summary { "Reply" }
+                        form method="post" action="/forums/replies" {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            input type="hidden" name="parent" value=(post.id);
+                            label for=(format!("r-{}", enc(&post.id))) { "Your reply (Markdown)" }
+                            textarea id=(format!("r-{}", enc(&post.id))) name="text" required {}
+                            p { button type="submit" { "Reply" } }
+                        }
+                    }
+                }
+                @if mine {
+                    details {
+                        summary { "Edit" }
+                        form method="post" action="/forums/edit" {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            input type="hidden" name="id" value=(post.id);
+                            @if post.thread_id.is_none() {
+                                label for=(format!("t-{}", enc(&post.id))) { "Title" }
+                                input id=(format!("t-{}", enc(&post.id))) name="title" value=(post.title.clone().unwrap_or_default());
+                            }
+                            label for=(format!("e-{}", enc(&post.id))) { "Text (Markdown)" }
+                            textarea id=(format!("e-{}", enc(&post.id))) name="text" required { (post.content_md.clone().unwrap_or_default()) }
+                            p { button type="submit" { "Save" } }
+                        }
+                    }
+                    form.inline method="post" action="/forums/delete" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        input type="hidden" name="id" value=(post.id);
+                        button type="submit" { "Delete" }
+                    }
+                }
+                @if view.moderator && post.removed_at.is_none() {
+                    form.inline method="post" action="/forums/moderate" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        input type="hidden" name="post" value=(post.id);
+                        @if post.thread_id.is_none() {
+                            button type="submit" name="action" value=(if post.pinned == 1 { "unpin" } else { "pin" }) {
+                                (if post.pinned == 1 { "Unpin" } else { "Pin" })
+                            }
+                            " "
+                            button type="submit" name="action" value=(if post.locked == 1 { "unlock" } else { "lock" }) {
+                                (if post.locked == 1 { "Unlock" } else { "Lock" })
+                            }
+                            " "
+                        }
+                        button type="submit" name="action" value="remove" { "Remove" }
+                    }
+                }
+            }
+        }
+        @for child in &children { (post_markup(view, child, depth + 1)) }
+    }
+}
+
+async fn thread_page(
+    data: Data<AppState>,
+    MaybeUser(session): MaybeUser,
+    query: Result<Query<IdQuery>, QueryRejection>,
+) -> Response {
+    let result = async {
+        let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
+        let thread = data
+            .db
+            .forum_post(q.id.trim())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if thread.thread_id.is_some() {
+            return Ok(Err(Redirect::to(&thread_href(thread.thread()))));
+        }
+        let forum = federated::forum_actor(&data, &thread.forum_id).await?;
+        let replies = data.db.forum_replies(&thread.id).await?;
+        let mut lookup = Names::default();
+        let mut names = HashMap::new();
+        for p in std::iter::once(&thread).chain(replies.iter()) {
+            let name = lookup.name(&data, &p.author_id).await?;
+            names.insert(p.author_id.clone(), name);
+        }
+        let mut children: HashMap<String, Vec<ForumPostRow>> = HashMap::new();
+        for r in replies {
+            let parent = r.parent_id.clone().unwrap_or_else(|| thread.id.clone());
+            children.entry(parent).or_default().push(r);
+        }
+        let view = ThreadView {
+            session: session.as_ref(),
+            me: session.as_ref().map(|s| s.user.actor_id.clone()),
+            moderator: is_moderator(&data, session.as_ref(), &forum).await,
+            open: thread.locked == 0 && thread.removed_at.is_none(),
+            children,
+            names,
+        };
+        let title = thread.title.clone().unwrap_or_default();
+        let body = html! {
+            p.meta { a href=(forum_href(&forum)) { (forum.name) } }
+            h1 { (title) }
+            @if thread.locked == 1 { p.hint { "This thread is locked: it takes no more replies." } }
+            (post_markup(&view, &thread, 0))
+        };
+        Ok::<_, AppError>(Ok((title, body)))
+    }
+    .await;
+    match result {
+        Ok(Ok((title, body))) => page(&data, &title, session.as_ref(), body),
+        Ok(Err(redirect)) => redirect.into_response(),
+        Err(e) => error_page(&data, session.as_ref(), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReplyForm {
+    csrf: String,
+    parent: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<ReplyForm>) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let parent = data
+            .db
+            .forum_post(&form.parent)
+            .await?
+            .ok_or_else(|| AppError::bad("no such post"))?;
+        let forum = federated::forum_actor(&data, &parent.forum_id).await?;
+        let me = forums::person_of(&data, &session.user).await?;
+        let draft = Draft {
+            title: None,
+            parent: Some(&parent.id),
+            markdown: &form.text,
+        };
+        federated::write(&data, &me, &forum, draft).await
+    }
+    .await;
+    match result {
+        Ok(row) => Redirect::to(&thread_href(row.thread())).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditForm {
+    csrf: String,
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    text: String,
+}
+
+async fn edit(data: Data<AppState>, User(session): User, Form(form): Form<EditForm>) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::edit(&data, &me, &form.id, form.title.as_deref(), &form.text).await
+    }
+    .await;
+    match result {
+        Ok(row) => Redirect::to(&thread_href(row.thread())).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+    id: String,
+}
+
+async fn delete(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<DeleteForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let me = forums::person_of(&data, &session.user).await?;
+        let post = data
+            .db
+            .forum_post(&form.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        federated::delete(&data, &me, &post.id).await?;
+        Ok::<_, AppError>(post)
+    }
+    .await;
+    match result {
+        Ok(post) => Redirect::to(&thread_href(post.thread())).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ModerateForm {
+    csrf: String,
+    post: String,
+    action: String,
+}
+
+async fn moderate(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ModerateForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let action = Moderation::parse(&form.action)?;
+        let post = data
+            .db
+            .forum_post(&form.post)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let forum = federated::forum_actor(&data, &post.forum_id).await?;
+        if !is_moderator(&data, Some(&session), &forum).await {
+            return Err(AppError::Forbidden(
+                "only the forum's moderators may do that".into(),
+            ));
+        }
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::moderate(&data, &me, &forum, &post.id, action).await?;
+        Ok(post)
+    }
+    .await;
+    match result {
+        Ok(post) => Redirect::to(&thread_href(post.thread())).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FollowForm {
+    csrf: String,
+    handle: String,
+}
+
+async fn follow(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<FollowForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::follow_as_member(&data, &me, &form.handle).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to("/forums").into_response(),
+        Err(AppError::BadRequest(message)) => list_with(data, Some(session), Some(message)).await,
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
