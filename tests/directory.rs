@@ -39,10 +39,6 @@ async fn admin_of<'a>(node: &'a TestNode, user: &str, coop: &str, kind: CoopKind
     }
 }
 
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 fn report(item: &str, bakery: &str, environment: i64) -> Value {
     json!({
         "kind": "report",

@@ -12,18 +12,7 @@ use serde_json::{json, Value};
 use support::*;
 
 async fn user(node: &TestNode, name: &str, moderates: &[&str]) -> String {
-    node.create_user(name, false).await;
-    let db = &node.state().db;
-    let row = db.user_by_username(name).await.unwrap().unwrap();
-    for handle in moderates {
-        let forum = node.coop(handle).await;
-        db.add_coop_admin(forum.id.as_str(), row.id).await.unwrap();
-    }
-    token(node, name)
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    member_token(node, name, moderates, &[]).await
 }
 
 async fn threads(api: &Api<'_>, forum: &str) -> Vec<Value> {

@@ -12,18 +12,7 @@ use sha2::{Digest, Sha256};
 use support::*;
 
 async fn user(node: &TestNode, name: &str, admin_of: &[&str]) -> String {
-    node.create_user(name, false).await;
-    let db = &node.state().db;
-    let row = db.user_by_username(name).await.unwrap().unwrap();
-    for handle in admin_of {
-        let coop = node.coop(handle).await;
-        db.add_coop_admin(coop.id.as_str(), row.id).await.unwrap();
-    }
-    token(node, name)
-}
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    member_token(node, name, admin_of, &[]).await
 }
 
 fn sha256(bytes: &[u8]) -> String {

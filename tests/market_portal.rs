@@ -8,10 +8,6 @@ mod support;
 use coopnode::coops::CoopKind;
 use support::*;
 
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// The first link on a page whose address starts with `prefix`.
 fn link(page: &str, prefix: &str) -> String {
     let marker = format!("href=\"{prefix}");

@@ -13,20 +13,7 @@ use serde_json::{json, Value};
 use support::*;
 
 async fn user(node: &TestNode, name: &str, admin_of: &[&str], member_of: &[&str]) -> String {
-    node.create_user(name, false).await;
-    let db = &node.state().db;
-    let row = db.user_by_username(name).await.unwrap().unwrap();
-    for handle in admin_of {
-        let coop = node.coop(handle).await;
-        db.add_coop_admin(coop.id.as_str(), row.id).await.unwrap();
-    }
-    for handle in member_of {
-        let coop = node.coop(handle).await;
-        db.add_coop_member(coop.id.as_str(), row.id, 0)
-            .await
-            .unwrap();
-    }
-    token(node, name)
+    member_token(node, name, admin_of, member_of).await
 }
 
 struct Network {
@@ -111,7 +98,7 @@ async fn round_of(api: &Api<'_>, id: &str) -> (u16, Value) {
 }
 
 fn urlencode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+    enc(s)
 }
 
 /// The section of a round page that is the same on every node.

@@ -747,3 +747,32 @@ impl Api<'_> {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 }
+
+/// A new user of `node` who administers the co-ops `admin_of` and belongs to `member_of`;
+/// returns their API token.
+pub async fn member_token(
+    node: &TestNode,
+    name: &str,
+    admin_of: &[&str],
+    member_of: &[&str],
+) -> String {
+    node.create_user(name, false).await;
+    let db = &node.state().db;
+    let row = db.user_by_username(name).await.unwrap().unwrap();
+    for handle in admin_of {
+        let coop = node.coop(handle).await;
+        db.add_coop_admin(coop.id.as_str(), row.id).await.unwrap();
+    }
+    for handle in member_of {
+        let coop = node.coop(handle).await;
+        db.add_coop_member(coop.id.as_str(), row.id, 0)
+            .await
+            .unwrap();
+    }
+    token(node, name)
+}
+
+/// Percent-encodes a query value.
+pub fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
