@@ -440,6 +440,7 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/jobs/{id}", get(job_or_page))
         .route("/forum-posts/{id}", get(forum_post_or_page))
         .route("/coops/{name}/moderators", get(routes::moderators))
+        .route("/coops/{name}/featured", get(routes::featured))
         .route("/listings/{id}", get(listing_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))

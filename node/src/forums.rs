@@ -131,3 +131,120 @@ pub async fn person_of(
         .await?
         .ok_or(AppError::NotFound)
 }
+
+/// The person a moderator names to ban: by handle (`@name@host`, or a plain name here), or by
+/// id. Someone known to this node is taken as stored; a handle elsewhere is looked up.
+pub async fn find_person(
+    data: &activitypub_federation::config::Data<crate::app::AppState>,
+    who: &str,
+) -> Result<KnownActor, AppError> {
+    let who = who.trim();
+    let person = if who.starts_with("http://") || who.starts_with("https://") {
+        crate::activitypub::stored_actor(data, who).await?
+    } else if who.trim_start_matches('@').contains('@') {
+        let handle =
+            coopnet_schemas::Handle::parse(who).map_err(|e| AppError::bad(e.to_string()))?;
+        Some(crate::activitypub::resolve_handle(&handle, &data.reset_request_count()).await?)
+    } else {
+        data.db
+            .local_actor_by_username(who.trim_start_matches('@'))
+            .await?
+            .map(|row| crate::activitypub::convert::local_actor(&row, &data.settings))
+    };
+    person
+        .filter(|p| p.coop_kind.is_none() && p.actor_type == "Person")
+        .ok_or_else(|| AppError::bad("no such person"))
+}
+
+/// This node's forums that `user` moderates (all of them for a node administrator).
+pub async fn moderated_forums(
+    state: &crate::app::AppState,
+    user: &crate::store::users::UserRow,
+) -> Result<Vec<KnownActor>, AppError> {
+    Ok(crate::coops::coops_of(&state.db, user)
+        .await?
+        .iter()
+        .map(|row| crate::activitypub::convert::local_actor(row, &state.settings))
+        .filter(is_forum)
+        .collect())
+}
+
+/// The reports `user` may see: every report for a node administrator (the node's moderators),
+/// else those about the forums they moderate.
+pub async fn reports_for(
+    state: &crate::app::AppState,
+    user: &crate::store::users::UserRow,
+    open_only: bool,
+) -> Result<Vec<crate::store::forums::ReportRow>, AppError> {
+    if user.is_admin == 1 {
+        return Ok(state.db.reports(None, open_only).await?);
+    }
+    let forums: Vec<String> = moderated_forums(state, user)
+        .await?
+        .iter()
+        .map(|f| f.id.to_string())
+        .collect();
+    if forums.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(state.db.reports(Some(&forums), open_only).await?)
+}
+
+/// Marks a report dealt with, by someone who may see it; logged in the forum's log when the
+/// forum is ours.
+pub async fn resolve_report(
+    state: &crate::app::AppState,
+    user: &crate::store::users::UserRow,
+    id: i64,
+) -> Result<(), AppError> {
+    let report = reports_for(state, user, false)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)?;
+    let now = crate::store::now_ms();
+    if state
+        .db
+        .resolve_report(report.id, &user.actor_id, now)
+        .await?
+    {
+        if state.db.local_actor(&report.forum_id).await?.is_some() {
+            state
+                .db
+                .log_moderation(
+                    &report.forum_id,
+                    &user.actor_id,
+                    "resolve report",
+                    &report.post_id,
+                    None,
+                    now,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A member follows a thread (or stops): followed threads list their new replies.
+pub async fn follow_thread(
+    state: &crate::app::AppState,
+    user: &crate::store::users::UserRow,
+    thread: &str,
+    follow: bool,
+) -> Result<ForumPostRow, AppError> {
+    let thread = state
+        .db
+        .forum_post(thread)
+        .await?
+        .filter(|p| p.thread_id.is_none() && p.removed_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    if follow {
+        state
+            .db
+            .follow_thread(user.id, &thread.id, crate::store::now_ms())
+            .await?;
+    } else {
+        state.db.unfollow_thread(user.id, &thread.id).await?;
+    }
+    Ok(thread)
+}

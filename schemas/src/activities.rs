@@ -21,6 +21,8 @@ pub enum ActivityKind {
     Delete,
     Announce,
     Offer,
+    /// A report of objects to their moderators (Mastodon, Lemmy).
+    Flag,
 }
 
 impl ActivityKind {
@@ -35,6 +37,7 @@ impl ActivityKind {
             "Delete" => ActivityKind::Delete,
             "Announce" => ActivityKind::Announce,
             "Offer" => ActivityKind::Offer,
+            "Flag" => ActivityKind::Flag,
             _ => return None,
         })
     }
@@ -50,6 +53,7 @@ impl ActivityKind {
             ActivityKind::Delete => "Delete",
             ActivityKind::Announce => "Announce",
             ActivityKind::Offer => "Offer",
+            ActivityKind::Flag => "Flag",
         }
     }
 }
@@ -85,17 +89,33 @@ pub struct Activity {
     /// What an Offer answers (FEP-0837: the proposal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Value>,
-    /// A short human reason, as on a Reject.
+    /// A short human reason, as on a Reject or a ban (`Block`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
+    /// Where an `Add` or `Remove` puts its object (a forum's `featured`), or what a ban is
+    /// from (a `Block`'s forum).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Value>,
+    /// A report's (`Flag`'s) text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// The forum an activity concerns (FEP-1b12).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<Value>,
 }
 
 impl Activity {
     pub fn new(kind: ActivityKind, id: Url, actor: Url, object: Value) -> Activity {
+        Activity::of_type(kind.as_str(), id, actor, object)
+    }
+
+    /// An activity of a type we only send inside an `Announce` (`Add`, `Remove`, `Lock`,
+    /// `Block`), or of any other type.
+    pub fn of_type(kind: &str, id: Url, actor: Url, object: Value) -> Activity {
         Activity {
             context: crate::context::object_context(),
             id,
-            kind: kind.as_str().to_string(),
+            kind: kind.to_string(),
             actor,
             object,
             to: Vec::new(),
@@ -104,6 +124,9 @@ impl Activity {
             result: None,
             in_reply_to: None,
             summary: None,
+            target: None,
+            content: None,
+            audience: None,
         }
     }
 

@@ -140,6 +140,13 @@ pub struct ActorDoc {
         deserialize_with = "lenient_url"
     )]
     pub attributed_to: Option<Url>,
+    /// A forum's pinned threads (Lemmy's `featured` collection).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_url"
+    )]
+    pub featured: Option<Url>,
 }
 
 /// A profile field as Mastodon shows it: a name and an HTML value.

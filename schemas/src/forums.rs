@@ -51,6 +51,12 @@ pub struct ForumPost {
         deserialize_with = "one_or_many"
     )]
     pub cc: Vec<String>,
+    /// A thread pinned to the top of its forum (Lemmy's term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stickied: Option<bool>,
+    /// False once a thread is locked (Lemmy's term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments_enabled: Option<bool>,
 }
 
 impl ForumPost {

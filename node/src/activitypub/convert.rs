@@ -81,6 +81,7 @@ pub fn actor_doc(
     if let Some(p) = &profile {
         attachment.extend(profile_data_fields(p));
     }
+    let is_forum = crate::forums::is_forum(actor);
     ActorDoc {
         context: context::actor_context(),
         id: actor.id.clone(),
@@ -118,8 +119,8 @@ pub fn actor_doc(
         published: None,
         coop_profile: profile,
         attachment,
-        attributed_to: (actor.coop_kind.as_deref() == Some(crate::coops::CoopKind::Forum.as_str()))
-            .then(|| join(&actor.id, "moderators")),
+        attributed_to: is_forum.then(|| join(&actor.id, "moderators")),
+        featured: is_forum.then(|| featured_of(&actor.id)),
     }
 }
 
@@ -262,7 +263,13 @@ pub fn remote_actor_row(doc: &ActorDoc, now: i64) -> Result<RemoteActorRow, AppE
         ),
         region: doc.region.clone().map(|r| crate::text::limit(r, 200)),
         industry: doc.industry.clone().map(|r| crate::text::limit(r, 200)),
-        coop_kind: doc.coop_kind.clone().map(|r| crate::text::limit(r, 50)),
+        // A `Group` that does not say what kind it is (Lemmy's communities, other forum
+        // software's groups) is a forum: people post to it and it announces their posts.
+        coop_kind: match &doc.coop_kind {
+            Some(kind) => Some(crate::text::limit(kind.clone(), 50)),
+            None if doc.kind == "Group" => Some(crate::coops::CoopKind::Forum.as_str().into()),
+            None => None,
+        },
         icon_url: doc
             .icon
             .as_ref()
@@ -304,6 +311,11 @@ pub fn note(post: &PostRow, author: &Url) -> Result<Note, AppError> {
 }
 
 /// The followers collection of an actor.
+/// A forum's pinned threads.
+pub fn featured_of(forum: &Url) -> Url {
+    join(forum, "featured")
+}
+
 pub fn followers_of(actor: &Url) -> Url {
     join(actor, "followers")
 }

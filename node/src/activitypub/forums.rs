@@ -22,7 +22,10 @@ use crate::{
     app::AppState,
     error::AppError,
     forums::{self, check_body, check_open, check_title},
-    store::{forums::ForumPostRow, now_ms, parse_time, rfc3339},
+    store::{
+        forums::{ForumPostRow, ReportRow},
+        now_ms, parse_time, rfc3339,
+    },
     text,
 };
 
@@ -77,6 +80,8 @@ pub fn forum_post(row: &ForumPostRow) -> Result<ForumPost, AppError> {
         url: Some(id),
         to: vec![forum.to_string(), PUBLIC.into()],
         cc: vec![convert::followers_of(&author).to_string()],
+        stickied: row.thread_id.is_none().then_some(row.pinned == 1),
+        comments_enabled: row.thread_id.is_none().then_some(row.locked == 0),
     })
 }
 
@@ -97,6 +102,7 @@ pub async fn write(
     if !forums::is_forum(forum) {
         return Err(AppError::bad("that actor is not a forum"));
     }
+    check_not_banned(state, forum, &author.id).await?;
     check_body(draft.markdown)?;
     let (thread_id, parent_id, title) = match (draft.title, draft.parent) {
         (Some(title), None) => (None, None, Some(check_title(title)?)),
@@ -138,6 +144,24 @@ pub async fn write(
     state.db.insert_forum_post(&row).await?;
     send_as_author(state, author, forum, &row, ActivityKind::Create).await?;
     Ok(row)
+}
+
+/// 403 for someone the forum's moderators have banned.
+async fn check_not_banned(
+    state: &AppState,
+    forum: &KnownActor,
+    person: &Url,
+) -> Result<(), AppError> {
+    if state
+        .db
+        .is_banned(forum.id.as_str(), person.as_str())
+        .await?
+    {
+        return Err(AppError::Forbidden(
+            "the forum's moderators have banned this person from it".into(),
+        ));
+    }
+    Ok(())
 }
 
 async fn thread_of(state: &AppState, post: &ForumPostRow) -> Result<ForumPostRow, AppError> {
@@ -198,7 +222,23 @@ async fn announce(
     activity: &Activity,
     new_thread: bool,
 ) -> Result<(), AppError> {
-    let inboxes = outgoing::follower_inboxes(state, &forum.id).await?;
+    announce_with(state, forum, activity, new_thread, Vec::new()).await
+}
+
+/// As `announce`, to some inboxes besides the followers'.
+async fn announce_with(
+    state: &AppState,
+    forum: &KnownActor,
+    activity: &Activity,
+    new_thread: bool,
+    extra: Vec<Url>,
+) -> Result<(), AppError> {
+    let mut inboxes = outgoing::follower_inboxes(state, &forum.id).await?;
+    for inbox in extra {
+        if !inboxes.contains(&inbox) {
+            inboxes.push(inbox);
+        }
+    }
     let object_id = activity.object_id().map(|u| u.to_string());
     let wrap = |object: Value| {
         Activity::new(
@@ -334,14 +374,17 @@ impl Moderation {
     }
 }
 
-/// A moderator (someone who may act for the forum) acts on a post; removal is federated as the
-/// forum's `Delete`, announced to its followers. Every action is logged.
+/// A moderator (someone who may act for the forum) acts on a post. Each action is logged and
+/// federated as Lemmy does: the moderator's `Add`/`Remove` to the forum's `featured` for pins,
+/// `Lock`/`Undo(Lock)` for locks, the forum's `Delete` for removal, each announced by the forum
+/// to its followers.
 pub async fn moderate(
     state: &AppState,
     moderator: &KnownActor,
     forum: &KnownActor,
     post_id: &str,
     action: Moderation,
+    reason: Option<&str>,
 ) -> Result<(), AppError> {
     let post = state
         .db
@@ -349,36 +392,55 @@ pub async fn moderate(
         .await?
         .filter(|p| p.forum_id == forum.id.as_str())
         .ok_or(AppError::NotFound)?;
+    let reason = check_reason(reason)?;
     let (pinned, locked) = (post.pinned == 1, post.locked == 1);
-    match action {
-        Moderation::Pin | Moderation::Unpin | Moderation::Lock | Moderation::Unlock
-            if post.thread_id.is_some() =>
-        {
-            return Err(AppError::bad("only threads are pinned or locked"));
-        }
-        Moderation::Pin => {
-            state
-                .db
-                .set_forum_post_flags(&post.id, true, locked)
-                .await?
-        }
-        Moderation::Unpin => {
-            state
-                .db
-                .set_forum_post_flags(&post.id, false, locked)
-                .await?
+    if action != Moderation::Remove && post.thread_id.is_some() {
+        return Err(AppError::bad("only threads are pinned or locked"));
+    }
+    if post.removed_at.is_some() {
+        return Err(AppError::bad("the post was removed already"));
+    }
+    let post_url = Value::String(post.id.clone());
+    let lock = || {
+        Activity::of_type(
+            "Lock",
+            new_id(state, "activities"),
+            moderator.id.clone(),
+            post_url.clone(),
+        )
+    };
+    let featured = || Some(Value::String(convert::featured_of(&forum.id).to_string()));
+    let inner = match action {
+        Moderation::Pin | Moderation::Unpin => {
+            let pin = action == Moderation::Pin;
+            state.db.set_forum_post_flags(&post.id, pin, locked).await?;
+            let mut add = Activity::of_type(
+                if pin { "Add" } else { "Remove" },
+                new_id(state, "activities"),
+                moderator.id.clone(),
+                post_url.clone(),
+            );
+            add.target = featured();
+            add
         }
         Moderation::Lock => {
             state
                 .db
                 .set_forum_post_flags(&post.id, pinned, true)
-                .await?
+                .await?;
+            lock()
         }
         Moderation::Unlock => {
             state
                 .db
                 .set_forum_post_flags(&post.id, pinned, false)
-                .await?
+                .await?;
+            Activity::new(
+                ActivityKind::Undo,
+                new_id(state, "activities"),
+                moderator.id.clone(),
+                lock().embedded(),
+            )
         }
         Moderation::Remove => {
             state.db.remove_forum_post(&post.id, now_ms()).await?;
@@ -388,18 +450,22 @@ pub async fn moderate(
                 kind: "Tombstone".into(),
                 deleted: Some(rfc3339(now_ms())),
             })?;
-            let delete = Activity::new(
+            Activity::new(
                 ActivityKind::Delete,
                 new_id(state, "activities"),
                 forum.id.clone(),
                 tombstone,
             )
-            .to(vec![PUBLIC.into()])
-            .cc(vec![convert::followers_of(&forum.id).to_string()]);
-            outgoing::queue(state, &delete, Vec::new(), true, Some(&post.id)).await?;
-            announce(state, forum, &delete, false).await?;
         }
-    }
+    };
+    let mut inner = inner
+        .to(vec![PUBLIC.into()])
+        .cc(vec![convert::followers_of(&forum.id).to_string()])
+        .published(rfc3339(now_ms()));
+    inner.audience = Some(Value::String(forum.id.to_string()));
+    inner.summary = reason.clone();
+    outgoing::queue(state, &inner, Vec::new(), true, Some(&post.id)).await?;
+    announce(state, forum, &inner, false).await?;
     state
         .db
         .log_moderation(
@@ -407,9 +473,286 @@ pub async fn moderate(
             moderator.id.as_str(),
             action.as_str(),
             &post.id,
+            reason.as_deref(),
             now_ms(),
         )
         .await?;
+    Ok(())
+}
+
+/// A moderator's reason: optional, plain text, at most 1,000 characters.
+fn check_reason(reason: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let reason = text::html_to_text(reason);
+    if reason.chars().count() > MAX_REASON {
+        return Err(AppError::bad(format!(
+            "a reason may have at most {MAX_REASON} characters"
+        )));
+    }
+    Ok(Some(reason))
+}
+
+/// Longest reason for a ban, removal or report, in characters.
+pub const MAX_REASON: usize = 1000;
+
+/// A moderator bans a person from a local forum (Lemmy's `Block` with the forum as `target`),
+/// optionally removing everything they wrote there. The ban is announced to the forum's
+/// followers and sent to the person, so their node stops them writing there too.
+pub async fn ban(
+    state: &AppState,
+    moderator: &KnownActor,
+    forum: &KnownActor,
+    person: &KnownActor,
+    reason: Option<&str>,
+    remove_posts: bool,
+) -> Result<(), AppError> {
+    if !forum.is_local() {
+        return Err(AppError::bad("only this node's forums are moderated here"));
+    }
+    if person.id == moderator.id
+        || state
+            .db
+            .forum_moderators(forum.id.as_str())
+            .await?
+            .contains(&person.id.to_string())
+    {
+        return Err(AppError::bad(
+            "a forum's moderators cannot be banned from it",
+        ));
+    }
+    let reason = check_reason(reason)?;
+    let now = now_ms();
+    let fresh = state
+        .db
+        .ban_from_forum(&crate::store::forums::BanRow {
+            forum_id: forum.id.to_string(),
+            actor_id: person.id.to_string(),
+            moderator_id: moderator.id.to_string(),
+            reason: reason.clone(),
+            at: now,
+        })
+        .await?;
+    if fresh {
+        let block = ban_activity(state, moderator, forum, person, reason.as_deref());
+        send_ban(state, forum, person, &block).await?;
+        state
+            .db
+            .log_moderation(
+                forum.id.as_str(),
+                moderator.id.as_str(),
+                "ban",
+                person.id.as_str(),
+                reason.as_deref(),
+                now,
+            )
+            .await?;
+    }
+    if remove_posts {
+        for post in state
+            .db
+            .forum_posts_by(forum.id.as_str(), person.id.as_str())
+            .await?
+        {
+            moderate(
+                state,
+                moderator,
+                forum,
+                &post.id,
+                Moderation::Remove,
+                reason.as_deref(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A moderator lifts a ban (`Undo(Block)`, sent where the ban went).
+pub async fn unban(
+    state: &AppState,
+    moderator: &KnownActor,
+    forum: &KnownActor,
+    person: &KnownActor,
+) -> Result<(), AppError> {
+    if !forum.is_local() {
+        return Err(AppError::bad("only this node's forums are moderated here"));
+    }
+    if !state
+        .db
+        .unban_from_forum(forum.id.as_str(), person.id.as_str())
+        .await?
+    {
+        return Err(AppError::bad("that person is not banned from this forum"));
+    }
+    let block = ban_activity(state, moderator, forum, person, None);
+    let mut undo = Activity::new(
+        ActivityKind::Undo,
+        new_id(state, "activities"),
+        moderator.id.clone(),
+        block.embedded(),
+    )
+    .to(vec![PUBLIC.into()])
+    .cc(vec![forum.id.to_string()])
+    .published(rfc3339(now_ms()));
+    undo.audience = Some(Value::String(forum.id.to_string()));
+    send_ban(state, forum, person, &undo).await?;
+    state
+        .db
+        .log_moderation(
+            forum.id.as_str(),
+            moderator.id.as_str(),
+            "unban",
+            person.id.as_str(),
+            None,
+            now_ms(),
+        )
+        .await?;
+    Ok(())
+}
+
+fn ban_activity(
+    state: &AppState,
+    moderator: &KnownActor,
+    forum: &KnownActor,
+    person: &KnownActor,
+    reason: Option<&str>,
+) -> Activity {
+    let mut block = Activity::of_type(
+        "Block",
+        new_id(state, "activities"),
+        moderator.id.clone(),
+        Value::String(person.id.to_string()),
+    )
+    .to(vec![PUBLIC.into()])
+    .cc(vec![forum.id.to_string()])
+    .published(rfc3339(now_ms()));
+    block.target = Some(Value::String(forum.id.to_string()));
+    block.audience = Some(Value::String(forum.id.to_string()));
+    block.summary = reason.map(str::to_string);
+    block
+}
+
+/// A ban or its undoing, kept in the outbox and announced by the forum to its followers and to
+/// the person, whose node may have no one following the forum.
+async fn send_ban(
+    state: &AppState,
+    forum: &KnownActor,
+    person: &KnownActor,
+    activity: &Activity,
+) -> Result<(), AppError> {
+    outgoing::queue(state, activity, Vec::new(), true, None).await?;
+    let person_inbox = person.shared_inbox.clone().unwrap_or(person.inbox.clone());
+    announce_with(state, forum, activity, false, vec![person_inbox]).await
+}
+
+/// Someone here reports a post (Mastodon's and Lemmy's `Flag`). The report is kept here for the
+/// node's administrators and, when the forum is ours, its moderators. It is sent as the
+/// reporter's `Flag` to the forum when the forum is elsewhere, and as this node's (so the
+/// reporter stays unnamed, as Mastodon does) to the author's node when that is a third one.
+pub async fn report(
+    state: &AppState,
+    reporter: &KnownActor,
+    post_id: &str,
+    reason: &str,
+) -> Result<ReportRow, AppError> {
+    let post = state
+        .db
+        .forum_post(post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reason = check_reason(Some(reason))?
+        .ok_or_else(|| AppError::bad("say what is wrong with the post"))?;
+    let forum = forum_actor(state, &post.forum_id).await?;
+    let flag_id = new_id(state, "activities");
+    let row = ReportRow {
+        id: 0,
+        activity_id: flag_id.to_string(),
+        post_id: post.id.clone(),
+        forum_id: post.forum_id.clone(),
+        reporter_id: reporter.id.to_string(),
+        reason: reason.clone(),
+        received_at: now_ms(),
+        resolved_at: None,
+        resolved_by: None,
+    };
+    state.db.insert_report(&row).await?;
+    let objects = Value::Array(vec![
+        Value::String(post.id.clone()),
+        Value::String(post.author_id.clone()),
+    ]);
+    if !forum.is_local() {
+        let mut flag = Activity::new(
+            ActivityKind::Flag,
+            flag_id,
+            reporter.id.clone(),
+            objects.clone(),
+        )
+        .to(vec![forum.id.to_string()]);
+        flag.content = Some(reason.clone());
+        flag.audience = Some(Value::String(forum.id.to_string()));
+        outgoing::queue(state, &flag, vec![forum.inbox.clone()], false, None).await?;
+    }
+    let author = super::stored_actor(state, &post.author_id)
+        .await?
+        .filter(|a| !a.is_local() && !same_origin(&a.id, &forum.id));
+    if let Some(author) = author {
+        let mut flag = Activity::new(
+            ActivityKind::Flag,
+            new_id(state, "activities"),
+            state.settings.url("/actor"),
+            objects,
+        )
+        .to(vec![author.id.to_string()]);
+        flag.content = Some(reason);
+        flag.audience = Some(Value::String(forum.id.to_string()));
+        let inbox = author.shared_inbox.clone().unwrap_or(author.inbox.clone());
+        outgoing::queue(state, &flag, vec![inbox], false, None).await?;
+    }
+    Ok(row)
+}
+
+/// A `Flag` from a peer: kept when it names a post we hold that concerns us (in one of our
+/// forums, or written here). Anything else is acknowledged and dropped.
+pub async fn receive_flag(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let ids: Vec<Url> = match &activity.object {
+        Value::Array(items) => items.iter().filter_map(value_id).collect(),
+        other => value_id(other).into_iter().collect(),
+    };
+    if ids.is_empty() || ids.len() > 50 {
+        return Err(AppError::bad("a report names between 1 and 50 objects"));
+    }
+    let reason = check_reason(activity.content.as_deref().or(activity.summary.as_deref()))?
+        .unwrap_or_else(|| "(no reason given)".into());
+    for id in ids {
+        let Some(post) = data.db.forum_post(id.as_str()).await? else {
+            continue;
+        };
+        let forum = forum_actor(data, &post.forum_id).await?;
+        let author_here = data.settings.is_local(&parse_url(&post.author_id)?);
+        if !forum.is_local() && !author_here {
+            continue;
+        }
+        data.db
+            .insert_report(&ReportRow {
+                id: 0,
+                activity_id: activity.id.to_string(),
+                post_id: post.id.clone(),
+                forum_id: post.forum_id.clone(),
+                reporter_id: actor.id.to_string(),
+                reason,
+                received_at: now_ms(),
+                resolved_at: None,
+                resolved_by: None,
+            })
+            .await?;
+        return Ok(());
+    }
     Ok(())
 }
 
@@ -536,6 +879,7 @@ pub async fn receive_from_author(
         }
         update_from(data, &stored, &post).await?;
     } else {
+        check_not_banned(data, &forum, &author.id).await?;
         let row = row_of(data, &post, &forum).await?;
         if !data.db.insert_forum_post(&row).await? {
             return Ok(());
@@ -584,9 +928,6 @@ pub async fn receive_announce(
     activity: &Activity,
     forum: &KnownActor,
 ) -> Result<(), AppError> {
-    if !data.db.is_followed_locally(forum.id.as_str()).await? {
-        return Ok(());
-    }
     let inner = match &activity.object {
         Value::String(_) | Value::Object(_) => activity.object.clone(),
         _ => return Err(AppError::bad("the announced object is unreadable")),
@@ -595,6 +936,12 @@ pub async fn receive_announce(
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    if matches!(inner_type, "Add" | "Remove" | "Lock" | "Undo" | "Block") {
+        return receive_moderation(data, &inner, forum).await;
+    }
+    if !data.db.is_followed_locally(forum.id.as_str()).await? {
+        return Ok(());
+    }
     match inner_type {
         "Create" | "Update" | "Delete" => {}
         // A post announced by id (or embedded): read it from its author's origin.
@@ -604,6 +951,7 @@ pub async fn receive_announce(
                 return Ok(());
             }
             let fetched = fetch_object_http::<_, Value>(&id, data).await?.object;
+            let fetched = with_audience(fetched, &forum.id);
             let author = fetched
                 .get("attributedTo")
                 .and_then(value_id)
@@ -629,12 +977,8 @@ pub async fn receive_announce(
         if post.forum_id != forum.id.as_str() {
             return Err(AppError::bad("the post is in another forum"));
         }
-        // The forum's moderators may remove any post; anyone else only their own.
-        if inner_actor != forum.id && post.author_id != inner_actor.as_str() {
-            return Err(AppError::Forbidden(
-                "only its author can delete a post".into(),
-            ));
-        }
+        // The forum's Announce is its word: its moderators (who may be named as the actor, as
+        // Lemmy does) remove any post in it, so the deleter need not be the author.
         data.db.remove_forum_post(&post.id, now_ms()).await?;
         return Ok(());
     }
@@ -656,7 +1000,7 @@ pub async fn receive_announce(
             Err(e) => return Err(e.into()),
         }
     };
-    let post = read_post(&object, &inner_actor)?;
+    let post = read_post(&with_audience(object, &forum.id), &inner_actor)?;
     if post.id != object_id {
         return Err(AppError::bad("the fetched post has another id"));
     }
@@ -677,6 +1021,164 @@ pub async fn receive_announce(
             Ok(())
         }
     }
+}
+
+/// A reply from software that does not name the forum (Mastodon answers a thread it saw
+/// announced, and its reply has no `audience`): it belongs to the forum of the post it answers.
+fn with_audience(mut object: Value, forum: &Url) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        if !map.contains_key("audience") && map.contains_key("inReplyTo") {
+            map.insert("audience".into(), Value::String(forum.to_string()));
+        }
+    }
+    object
+}
+
+/// A `Note` that names no forum but answers a post in one of this node's forums (or edits such
+/// an answer): the post as it belongs in that forum, with its `audience` filled in. `None` for
+/// anything else, which is then taken as an ordinary post. Replies in other nodes' forums are
+/// left to those forums, so every node shows what the forum accepted.
+pub async fn implied_forum_post(
+    state: &AppState,
+    object: &Value,
+) -> Result<Option<Value>, AppError> {
+    if !object.is_object() || object.get("audience").is_some() {
+        return Ok(None);
+    }
+    let own = match value_id(object) {
+        Some(id) => state.db.forum_post(id.as_str()).await?,
+        None => None,
+    };
+    let parent = match object.get("inReplyTo").and_then(value_id) {
+        Some(parent) if own.is_none() => state.db.forum_post(parent.as_str()).await?,
+        _ => None,
+    };
+    let Some(forum_id) = own.or(parent).map(|p| p.forum_id) else {
+        return Ok(None);
+    };
+    let forum = forum_actor(state, &forum_id).await?;
+    if !forum.is_local() {
+        return Ok(None);
+    }
+    Ok(Some(with_audience(object.clone(), &forum.id)))
+}
+
+/// A moderation action the forum announces: a pin (`Add`/`Remove` to its `featured`), a lock
+/// (`Lock`, `Undo(Lock)`), a ban (`Block`, `Undo(Block)`). The forum's `Announce` is its word on
+/// its own threads and members; an action on a post of another forum is refused.
+async fn receive_moderation(
+    data: &Data<AppState>,
+    inner: &Value,
+    forum: &KnownActor,
+) -> Result<(), AppError> {
+    let kind = inner
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let object = inner.get("object").cloned().unwrap_or(Value::Null);
+    let (kind, object, undo) = if kind == "Undo" {
+        let undone = object
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let undone_object = object.get("object").cloned().unwrap_or(Value::Null);
+        match undone {
+            "Lock" | "Block" => (undone, undone_object, true),
+            _ => return Ok(()),
+        }
+    } else {
+        (kind, object, false)
+    };
+    let target = value_id(&object).ok_or_else(|| AppError::bad("the action names no object"))?;
+    if kind == "Block" {
+        return receive_ban(data, inner, forum, &target, undo).await;
+    }
+    if kind != "Lock" {
+        // Add or Remove: only to the forum's featured collection (a pin); others are not ours.
+        let to = inner.get("target").and_then(value_id);
+        if to != Some(convert::featured_of(&forum.id)) {
+            return Ok(());
+        }
+    }
+    let Some(post) = data.db.forum_post(target.as_str()).await? else {
+        return Ok(());
+    };
+    if post.forum_id != forum.id.as_str() {
+        return Err(AppError::Forbidden(
+            "a forum moderates only its own threads".into(),
+        ));
+    }
+    if post.thread_id.is_some() {
+        return Err(AppError::bad("only threads are pinned or locked"));
+    }
+    let (pinned, locked) = (post.pinned == 1, post.locked == 1);
+    let (pinned, locked) = match kind {
+        "Lock" => (pinned, !undo),
+        "Add" => (true, locked),
+        _ => (false, locked),
+    };
+    data.db
+        .set_forum_post_flags(&post.id, pinned, locked)
+        .await?;
+    Ok(())
+}
+
+/// A forum's ban of a person, or its lifting, kept so that this node stops its members writing
+/// there (and, with `removeData`, removes what the person wrote there).
+async fn receive_ban(
+    data: &Data<AppState>,
+    inner: &Value,
+    forum: &KnownActor,
+    person: &Url,
+    undo: bool,
+) -> Result<(), AppError> {
+    let block = if undo {
+        inner.get("object").cloned().unwrap_or(Value::Null)
+    } else {
+        inner.clone()
+    };
+    if let Some(target) = block.get("target").and_then(value_id) {
+        if target != forum.id {
+            return Err(AppError::Forbidden(
+                "a forum bans people from itself only".into(),
+            ));
+        }
+    }
+    let followed = data.db.is_followed_locally(forum.id.as_str()).await?;
+    if !followed && !data.settings.is_local(person) {
+        return Ok(());
+    }
+    if undo {
+        data.db
+            .unban_from_forum(forum.id.as_str(), person.as_str())
+            .await?;
+        return Ok(());
+    }
+    let moderator = inner
+        .get("actor")
+        .and_then(value_id)
+        .unwrap_or_else(|| forum.id.clone());
+    let reason = check_reason(block.get("summary").and_then(Value::as_str)).unwrap_or_default();
+    let now = now_ms();
+    data.db
+        .ban_from_forum(&crate::store::forums::BanRow {
+            forum_id: forum.id.to_string(),
+            actor_id: person.to_string(),
+            moderator_id: moderator.to_string(),
+            reason,
+            at: now,
+        })
+        .await?;
+    if block.get("removeData").and_then(Value::as_bool) == Some(true) {
+        for post in data
+            .db
+            .forum_posts_by(forum.id.as_str(), person.as_str())
+            .await?
+        {
+            data.db.remove_forum_post(&post.id, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A post that is gone at its origin (removed by a moderator or its author) while its replies

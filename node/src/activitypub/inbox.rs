@@ -214,6 +214,15 @@ async fn apply(
     activity: &Activity,
     actor: &KnownActor,
 ) -> Result<(), AppError> {
+    if matches!(kind, ActivityKind::Create | ActivityKind::Update)
+        && !ForumPost::is_forum_post(&activity.object)
+    {
+        if let Some(object) = forums::implied_forum_post(data, &activity.object).await? {
+            let mut activity = activity.clone();
+            activity.object = object;
+            return forums::receive_from_author(data, &activity, actor).await;
+        }
+    }
     match kind {
         ActivityKind::Follow => receive_follow(data, activity, actor).await,
         ActivityKind::Accept => {
@@ -254,6 +263,7 @@ async fn apply(
         ActivityKind::Delete => receive_delete(data, activity, actor).await,
         ActivityKind::Announce => store_share(data, actor, activity).await,
         ActivityKind::Offer => market::receive_offer(data, activity, actor).await,
+        ActivityKind::Flag => forums::receive_flag(data, activity, actor).await,
     }
 }
 

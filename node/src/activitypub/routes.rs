@@ -436,6 +436,43 @@ pub async fn moderators(
     .into_response())
 }
 
+/// A forum's pinned threads (Lemmy's `featured`); this node's own are embedded.
+pub async fn featured(
+    data: Data<AppState>,
+    Path(name): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = actor_of_collection(&data, &name, &uri).await?;
+    if !crate::forums::is_forum(&actor) {
+        return Err(AppError::NotFound);
+    }
+    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let mut items = Vec::new();
+    for thread in data.db.forum_threads(actor.id.as_str()).await? {
+        if thread.pinned == 0 {
+            continue;
+        }
+        // Another node's post is named by id: its origin speaks for it.
+        items.push(if thread.is_local == 1 {
+            serde_json::to_value(super::forums::forum_post(&thread)?)?
+        } else {
+            Value::String(thread.id.clone())
+        });
+    }
+    Ok(FederationJson(OrderedCollection {
+        context: context::object_context(),
+        id: super::convert::featured_of(&actor.id),
+        kind: "OrderedCollection".into(),
+        total_items: items.len() as u64,
+        first: None,
+        last: None,
+        ordered_items: Some(items),
+    })
+    .into_response())
+}
+
 /// One of our forum posts as a `Page` or `Note`, or a Tombstone (410) once removed.
 pub async fn forum_post_json(
     data: &Data<AppState>,

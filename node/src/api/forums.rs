@@ -30,6 +30,14 @@ pub fn routes() -> Router {
         .route("/api/v1/forums/moderate", post(moderate))
         .route("/api/v1/forums/log", get(log))
         .route("/api/v1/forums/follow", post(follow))
+        .route("/api/v1/forums/bans", get(bans).post(ban))
+        .route("/api/v1/forums/bans/lift", post(unban))
+        .route("/api/v1/forums/reports", get(reports).post(report))
+        .route("/api/v1/forums/reports/resolve", post(resolve))
+        .route(
+            "/api/v1/forums/following",
+            get(following).post(follow_thread),
+        )
 }
 
 #[derive(Serialize)]
@@ -147,6 +155,7 @@ async fn new_thread(
         markdown: &body.text,
     };
     let row = federated::write(&data, &me, &forum, draft).await?;
+    forums::follow_thread(&data, &user, row.thread(), true).await?;
     Ok((StatusCode::CREATED, Json(post_view(row))))
 }
 
@@ -174,6 +183,7 @@ async fn reply(
         markdown: &body.text,
     };
     let row = federated::write(&data, &me, &forum, draft).await?;
+    forums::follow_thread(&data, &user, row.thread(), true).await?;
     Ok((StatusCode::CREATED, Json(post_view(row))))
 }
 
@@ -209,6 +219,9 @@ pub struct ModerateRequest {
     pub post: String,
     /// pin, unpin, lock, unlock or remove.
     pub action: String,
+    /// Why, shown in the log and sent with the action.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// A moderator of a local forum acts on one of its posts.
@@ -225,7 +238,7 @@ async fn moderate(
         .ok_or(AppError::NotFound)?;
     let forum = moderated(&data, &user, &post.forum_id).await?;
     let me = forums::person_of(&data, &user).await?;
-    federated::moderate(&data, &me, &forum, &post.id, action).await?;
+    federated::moderate(&data, &me, &forum, &post.id, action, body.reason.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -247,7 +260,9 @@ async fn moderated(
 pub struct LogEntry {
     pub moderator: String,
     pub action: String,
+    /// The post acted on, or for a ban the person.
     pub post: String,
+    pub reason: Option<String>,
     pub at: String,
 }
 
@@ -266,6 +281,7 @@ async fn log(
                 moderator: r.moderator_id,
                 action: r.action,
                 post: r.post_id,
+                reason: r.reason,
                 at: rfc3339(r.at),
             })
             .collect(),
@@ -295,5 +311,208 @@ async fn follow(
             name: f.name,
             summary: f.summary,
         }),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct BanRequest {
+    pub forum: String,
+    /// `@name@host`, a name on this node, or an actor id.
+    pub person: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Also remove everything they wrote in the forum.
+    #[serde(default)]
+    pub remove_posts: bool,
+}
+
+/// A moderator bans a person from a local forum.
+async fn ban(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<BanRequest>,
+) -> Result<StatusCode, ApiError> {
+    let forum = forums::find(&data, &body.forum).await?;
+    let forum = moderated(&data, &user, forum.id.as_str()).await?;
+    let person = forums::find_person(&data, &body.person).await?;
+    let me = forums::person_of(&data, &user).await?;
+    federated::ban(
+        &data,
+        &me,
+        &forum,
+        &person,
+        body.reason.as_deref(),
+        body.remove_posts,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct UnbanRequest {
+    pub forum: String,
+    pub person: String,
+}
+
+async fn unban(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<UnbanRequest>,
+) -> Result<StatusCode, ApiError> {
+    let forum = forums::find(&data, &body.forum).await?;
+    let forum = moderated(&data, &user, forum.id.as_str()).await?;
+    let person = forums::find_person(&data, &body.person).await?;
+    let me = forums::person_of(&data, &user).await?;
+    federated::unban(&data, &me, &forum, &person).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+pub struct BanView {
+    pub person: String,
+    pub moderator: String,
+    pub reason: Option<String>,
+    pub at: String,
+}
+
+/// Who is banned from a local forum, for its moderators.
+async fn bans(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ForumQuery>,
+) -> ApiResult<Vec<BanView>> {
+    let forum = forums::find(&data, &q.forum).await?;
+    let forum = moderated(&data, &user, forum.id.as_str()).await?;
+    let rows = data.db.forum_bans(forum.id.as_str()).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|b| BanView {
+                person: b.actor_id,
+                moderator: b.moderator_id,
+                reason: b.reason,
+                at: rfc3339(b.at),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ReportRequest {
+    pub post: String,
+    pub reason: String,
+}
+
+#[derive(Serialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub post: String,
+    pub forum: String,
+    pub reporter: String,
+    pub reason: String,
+    pub received: String,
+    pub resolved: Option<String>,
+    pub resolved_by: Option<String>,
+}
+
+fn report_view(r: crate::store::forums::ReportRow) -> ReportView {
+    ReportView {
+        id: r.id,
+        post: r.post_id,
+        forum: r.forum_id,
+        reporter: r.reporter_id,
+        reason: r.reason,
+        received: rfc3339(r.received_at),
+        resolved: r.resolved_at.map(rfc3339),
+        resolved_by: r.resolved_by,
+    }
+}
+
+/// Anyone with an account reports a post to its forum's and this node's moderators.
+async fn report(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<ReportRequest>,
+) -> Result<StatusCode, ApiError> {
+    let me = forums::person_of(&data, &user).await?;
+    federated::report(&data, &me, &body.post, &body.reason).await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Deserialize)]
+pub struct ReportsQuery {
+    #[serde(default)]
+    pub all: bool,
+}
+
+/// Open reports (or all with `all=true`) for the forums one moderates; every report for the
+/// node's administrators.
+async fn reports(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ReportsQuery>,
+) -> ApiResult<Vec<ReportView>> {
+    let rows = forums::reports_for(&data, &user, !q.all).await?;
+    Ok(Json(rows.into_iter().map(report_view).collect()))
+}
+
+#[derive(Deserialize)]
+pub struct ResolveRequest {
+    pub id: i64,
+}
+
+async fn resolve(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<ResolveRequest>,
+) -> Result<StatusCode, ApiError> {
+    forums::resolve_report(&data, &user, body.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct FollowThread {
+    pub thread: String,
+    /// False to stop following.
+    #[serde(default = "yes")]
+    pub follow: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Follow a thread (which also marks it read), or stop following it.
+async fn follow_thread(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<FollowThread>,
+) -> Result<StatusCode, ApiError> {
+    forums::follow_thread(&data, &user, &body.thread, body.follow).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+pub struct FollowedView {
+    pub thread: String,
+    pub forum: String,
+    pub title: Option<String>,
+    pub last_activity: String,
+    /// Replies by others that arrived since the thread was last read.
+    pub unread: i64,
+}
+
+/// The threads one follows, those with new replies first.
+async fn following(data: Data<AppState>, ApiUser(user): ApiUser) -> ApiResult<Vec<FollowedView>> {
+    let rows = data.db.followed_threads(user.id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|t| FollowedView {
+                thread: t.thread_id,
+                forum: t.forum_id,
+                title: t.title,
+                last_activity: rfc3339(t.last_activity_at),
+                unread: t.unread,
+            })
+            .collect(),
     ))
 }

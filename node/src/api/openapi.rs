@@ -351,9 +351,59 @@ fn forum_paths() -> Value {
             "summary": "A moderator pins, unpins, locks, unlocks or removes a post of a local forum; removal is the forum's Delete",
             "security": bearer,
             "requestBody": body(json!({ "type": "object", "required": ["post", "action"], "properties": {
-                "post": { "type": "string" }, "action": { "type": "string", "enum": ["pin", "unpin", "lock", "unlock", "remove"] } } })),
-            "responses": with_errors(json!({ "204": done("Done and logged.") }))
+                "post": { "type": "string" }, "action": { "type": "string", "enum": ["pin", "unpin", "lock", "unlock", "remove"] },
+                "reason": { "type": "string", "maxLength": 1000 } } })),
+            "responses": with_errors(json!({ "204": done("Done, logged and federated (Add/Remove to featured, Lock, Undo(Lock), Delete).") }))
         } },
+        "/api/v1/forums/bans": {
+            "get": { "summary": "Who is banned from a local forum; moderators only", "security": bearer,
+                     "parameters": [forum_param.clone()],
+                     "responses": with_errors(json!({ "200": ok("The bans.", list(&json!({ "type": "object", "properties": {
+                        "person": { "type": "string" }, "moderator": { "type": "string" },
+                        "reason": { "type": ["string", "null"] }, "at": { "type": "string", "format": "date-time" } } }))) })) },
+            "post": { "summary": "Ban a person from a local forum (a Block announced by the forum and sent to the person)", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["forum", "person"], "properties": {
+                        "forum": { "type": "string" }, "person": { "type": "string", "description": "@name@host, a local name, or an actor id." },
+                        "reason": { "type": "string", "maxLength": 1000 },
+                        "remove_posts": { "type": "boolean", "description": "Also remove what they wrote there." } } })),
+                      "responses": with_errors(json!({ "204": done("Banned, logged and federated.") })) }
+        },
+        "/api/v1/forums/bans/lift": { "post": {
+            "summary": "Lift a ban (Undo(Block))", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["forum", "person"], "properties": {
+                "forum": { "type": "string" }, "person": { "type": "string" } } })),
+            "responses": with_errors(json!({ "204": done("Lifted.") }))
+        } },
+        "/api/v1/forums/reports": {
+            "get": { "summary": "Reports for the forums you moderate (all of them for node administrators); open ones unless all=true", "security": bearer,
+                     "parameters": [{ "name": "all", "in": "query", "required": false, "schema": { "type": "boolean" } }],
+                     "responses": with_errors(json!({ "200": ok("The reports.", list(&json!({ "type": "object", "properties": {
+                        "id": { "type": "integer" }, "post": { "type": "string" }, "forum": { "type": "string" },
+                        "reporter": { "type": "string" }, "reason": { "type": "string" },
+                        "received": { "type": "string", "format": "date-time" },
+                        "resolved": { "type": ["string", "null"], "format": "date-time" },
+                        "resolved_by": { "type": ["string", "null"] } } }))) })) },
+            "post": { "summary": "Report a post to its forum's and this node's moderators (a Flag to the forum and to the author's node)", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["post", "reason"], "properties": {
+                        "post": { "type": "string" }, "reason": { "type": "string", "maxLength": 1000 } } })),
+                      "responses": with_errors(json!({ "201": done("Reported.") })) }
+        },
+        "/api/v1/forums/reports/resolve": { "post": {
+            "summary": "Mark a report dealt with", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["id"], "properties": { "id": { "type": "integer" } } })),
+            "responses": with_errors(json!({ "204": done("Resolved.") }))
+        } },
+        "/api/v1/forums/following": {
+            "get": { "summary": "Threads you follow, those with new replies first", "security": bearer,
+                     "responses": with_errors(json!({ "200": ok("The threads.", list(&json!({ "type": "object", "properties": {
+                        "thread": { "type": "string" }, "forum": { "type": "string" }, "title": { "type": ["string", "null"] },
+                        "last_activity": { "type": "string", "format": "date-time" },
+                        "unread": { "type": "integer", "description": "Replies by others since you last read it." } } }))) })) },
+            "post": { "summary": "Follow a thread (marks it read) or, with follow=false, stop", "security": bearer,
+                      "requestBody": body(json!({ "type": "object", "required": ["thread"], "properties": {
+                        "thread": { "type": "string" }, "follow": { "type": "boolean", "default": true } } })),
+                      "responses": with_errors(json!({ "204": done("Done.") })) }
+        },
         "/api/v1/forums/follow": { "post": {
             "summary": "Follow a forum on another node as yourself; its threads then show here", "security": bearer,
             "requestBody": body(json!({ "type": "object", "required": ["handle"], "properties": {
@@ -365,7 +415,7 @@ fn forum_paths() -> Value {
             "parameters": [forum_param],
             "responses": with_errors(json!({ "200": ok("The log.", list(&json!({ "type": "object", "properties": {
                 "moderator": { "type": "string" }, "action": { "type": "string" }, "post": { "type": "string" },
-                "at": { "type": "string", "format": "date-time" } } }))) }))
+                "reason": { "type": ["string", "null"] }, "at": { "type": "string", "format": "date-time" } } }))) }))
         } }
     })
 }

@@ -30,7 +30,7 @@ use crate::{
     coops,
     error::AppError,
     forums,
-    store::forums::ForumPostRow,
+    store::forums::{ForumPostRow, ReportRow},
     text,
 };
 
@@ -45,6 +45,12 @@ pub fn routes() -> Router {
         .route("/forums/delete", post(delete))
         .route("/forums/moderate", post(moderate))
         .route("/forums/follow", post(follow))
+        .route("/forums/follow-thread", post(follow_thread))
+        .route("/forums/report", post(report))
+        .route("/forums/reports", get(reports_page))
+        .route("/forums/reports/resolve", post(resolve_report))
+        .route("/forums/ban", post(ban))
+        .route("/forums/unban", post(unban))
 }
 
 fn forum_href(forum: &KnownActor) -> String {
@@ -66,8 +72,30 @@ async fn list_with(
 ) -> Response {
     let result = async {
         let all = forums::known_forums(&data).await?;
+        let followed = match &session {
+            Some(s) => data.db.followed_threads(s.user.id).await?,
+            None => Vec::new(),
+        };
+        let moderates = match &session {
+            Some(s) => !forums::moderated_forums(&data, &s.user).await?.is_empty(),
+            None => false,
+        };
         Ok::<_, AppError>(html! {
             h1 { "Forums" }
+            @if !followed.is_empty() {
+                section.card aria-labelledby="following-h" {
+                    h2 id="following-h" { "Threads you follow" }
+                    ul {
+                        @for t in &followed {
+                            li {
+                                a href=(thread_href(&t.thread_id)) { (t.title.clone().unwrap_or_default()) }
+                                @if t.unread > 0 { " · " strong { (t.unread) " new" } }
+                            }
+                        }
+                    }
+                }
+            }
+            @if moderates { p { a href="/forums/reports" { "Reports to moderators" } } }
             p.hint { "This node's forums, and forums elsewhere that someone here follows. Follow a forum on another node from its profile to see it here." }
             @if all.is_empty() { p.card { "No forums yet." } }
             @for f in &all {
@@ -139,10 +167,15 @@ async fn forum_body(
         rows.push((t, author, replies));
     }
     let moderator = is_moderator(data, session, forum).await;
-    let log = if moderator {
-        data.db.moderation_log(forum.id.as_str()).await?
+    let (log, bans, reports) = if moderator {
+        let forum_ids = [forum.id.to_string()];
+        (
+            data.db.moderation_log(forum.id.as_str()).await?,
+            data.db.forum_bans(forum.id.as_str()).await?,
+            data.db.reports(Some(&forum_ids), true).await?,
+        )
     } else {
-        Vec::new()
+        Default::default()
     };
     Ok(html! {
         h1 { (forum.name) }
@@ -192,12 +225,52 @@ async fn forum_body(
             p { a href="/login" { "Log in to write" } }
         }
         @if moderator {
+            @if let Some(s) = session {
+                section.card aria-labelledby="reports-h" {
+                    h2 id="reports-h" { "Open reports" }
+                    @if reports.is_empty() { p { "None." } }
+                    (reports_list(s, &reports))
+                }
+                section.card aria-labelledby="bans-h" {
+                    h2 id="bans-h" { "Banned" }
+                    @if bans.is_empty() { p { "No one." } }
+                    ul {
+                        @for b in &bans {
+                            li {
+                                (b.actor_id) " · " (human_time(b.at))
+                                @if let Some(r) = &b.reason { " · " (r) }
+                                form.inline method="post" action="/forums/unban" {
+                                    input type="hidden" name="csrf" value=(s.csrf);
+                                    input type="hidden" name="forum" value=(forum.id.as_str());
+                                    input type="hidden" name="person" value=(b.actor_id);
+                                    " " button type="submit" { "Lift the ban" }
+                                }
+                            }
+                        }
+                    }
+                    form method="post" action="/forums/ban" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        input type="hidden" name="forum" value=(forum.id.as_str());
+                        label for="ban-person" { "Ban someone" }
+                        p.hint id="ban-person-hint" { "Their handle, such as @sam@coop.example." }
+                        input id="ban-person" name="person" required aria-describedby="ban-person-hint";
+                        label for="ban-reason" { "Reason" }
+                        input id="ban-reason" name="reason" maxlength="1000";
+                        label { input type="checkbox" name="remove_posts" value="1"; " Also remove what they wrote here" }
+                        p { button type="submit" { "Ban" } }
+                    }
+                }
+            }
             section.card aria-labelledby="log-h" {
                 h2 id="log-h" { "Moderation log" }
                 @if log.is_empty() { p { "Nothing yet." } }
                 ul {
                     @for l in &log {
-                        li { (human_time(l.at)) " · " (l.moderator_id) " · " (l.action) " · " a href=(thread_href(&l.post_id)) { (l.post_id) } }
+                        li {
+                            (human_time(l.at)) " · " (l.moderator_id) " · " (l.action) " · "
+                            @if l.action.contains("ban") { (l.post_id) } @else { a href=(thread_href(&l.post_id)) { (l.post_id) } }
+                            @if let Some(r) = &l.reason { " · " (r) }
+                        }
                     }
                 }
             }
@@ -261,7 +334,10 @@ async fn new_thread(
             markdown: &form.text,
         };
         match federated::write(&data, &me, &forum, draft).await {
-            Ok(row) => Ok(Redirect::to(&thread_href(&row.id)).into_response()),
+            Ok(row) => {
+                forums::follow_thread(&data, &session.user, &row.id, true).await?;
+                Ok(Redirect::to(&thread_href(&row.id)).into_response())
+            }
             Err(AppError::BadRequest(message)) => {
                 let filled = Filled {
                     title: form.title.clone(),
@@ -289,6 +365,7 @@ pub struct IdQuery {
 
 struct ThreadView<'a> {
     session: Option<&'a Session>,
+    forum: &'a KnownActor,
     me: Option<String>,
     moderator: bool,
     open: bool,
@@ -349,6 +426,19 @@ fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Mark
                         button type="submit" { "Delete" }
                     }
                 }
+                @if !mine && post.removed_at.is_none() {
+                    details {
+                        summary { "Report" }
+                        form method="post" action="/forums/report" {
+                            input type="hidden" name="csrf" value=(s.csrf);
+                            input type="hidden" name="post" value=(post.id);
+                            label for=(format!("f-{}", enc(&post.id))) { "What is wrong with it?" }
+                            p.hint { "Sent to the forum's moderators and to this node's and the author's node's administrators." }
+                            textarea id=(format!("f-{}", enc(&post.id))) name="reason" maxlength="1000" required {}
+                            p { button type="submit" { "Report" } }
+                        }
+                    }
+                }
                 @if view.moderator && post.removed_at.is_none() {
                     form.inline method="post" action="/forums/moderate" {
                         input type="hidden" name="csrf" value=(s.csrf);
@@ -363,7 +453,25 @@ fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Mark
                             }
                             " "
                         }
+                        label.inline for=(format!("m-{}", enc(&post.id))) { "Reason" }
+                        " "
+                        input id=(format!("m-{}", enc(&post.id))) name="reason" maxlength="1000";
+                        " "
                         button type="submit" name="action" value="remove" { "Remove" }
+                    }
+                    @if !mine {
+                        details {
+                            summary { "Ban the author" }
+                            form method="post" action="/forums/ban" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                input type="hidden" name="forum" value=(view.forum.id.as_str());
+                                input type="hidden" name="person" value=(post.author_id);
+                                label for=(format!("b-{}", enc(&post.id))) { "Reason" }
+                                input id=(format!("b-{}", enc(&post.id))) name="reason" maxlength="1000";
+                                label { input type="checkbox" name="remove_posts" value="1"; " Also remove what they wrote here" }
+                                p { button type="submit" { "Ban from this forum" } }
+                            }
+                        }
                     }
                 }
             }
@@ -400,8 +508,18 @@ async fn thread_page(
             let parent = r.parent_id.clone().unwrap_or_else(|| thread.id.clone());
             children.entry(parent).or_default().push(r);
         }
+        let following = match &session {
+            Some(s) => {
+                data.db
+                    .mark_thread_read(s.user.id, &thread.id, crate::store::now_ms())
+                    .await?;
+                data.db.follows_thread(s.user.id, &thread.id).await?
+            }
+            None => false,
+        };
         let view = ThreadView {
             session: session.as_ref(),
+            forum: &forum,
             me: session.as_ref().map(|s| s.user.actor_id.clone()),
             moderator: is_moderator(&data, session.as_ref(), &forum).await,
             open: thread.locked == 0 && thread.removed_at.is_none(),
@@ -413,6 +531,14 @@ async fn thread_page(
             p.meta { a href=(forum_href(&forum)) { (forum.name) } }
             h1 { (title) }
             @if thread.locked == 1 { p.hint { "This thread is locked: it takes no more replies." } }
+            @if let Some(s) = &session {
+                form.inline method="post" action="/forums/follow-thread" {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    input type="hidden" name="thread" value=(thread.id);
+                    input type="hidden" name="follow" value=(if following { "0" } else { "1" });
+                    button type="submit" { (if following { "Stop following this thread" } else { "Follow this thread" }) }
+                }
+            }
             (post_markup(&view, &thread, 0))
         };
         Ok::<_, AppError>(Ok((title, body)))
@@ -448,7 +574,9 @@ async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<Reply
             parent: Some(&parent.id),
             markdown: &form.text,
         };
-        federated::write(&data, &me, &forum, draft).await
+        let row = federated::write(&data, &me, &forum, draft).await?;
+        forums::follow_thread(&data, &session.user, row.thread(), true).await?;
+        Ok(row)
     }
     .await;
     match result {
@@ -514,6 +642,8 @@ pub struct ModerateForm {
     csrf: String,
     post: String,
     action: String,
+    #[serde(default)]
+    reason: String,
 }
 
 async fn moderate(
@@ -536,7 +666,7 @@ async fn moderate(
             ));
         }
         let me = forums::person_of(&data, &session.user).await?;
-        federated::moderate(&data, &me, &forum, &post.id, action).await?;
+        federated::moderate(&data, &me, &forum, &post.id, action, Some(&form.reason)).await?;
         Ok(post)
     }
     .await;
@@ -566,6 +696,210 @@ async fn follow(
     match result {
         Ok(_) => Redirect::to("/forums").into_response(),
         Err(AppError::BadRequest(message)) => list_with(data, Some(session), Some(message)).await,
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+fn reports_list(session: &Session, reports: &[ReportRow]) -> Markup {
+    html! {
+        ul {
+            @for r in reports {
+                li {
+                    (human_time(r.received_at)) " · from " (r.reporter_id) " · "
+                    a href=(thread_href(&r.post_id)) { "the post" } " · " (r.reason)
+                    @if let Some(at) = r.resolved_at {
+                        " · resolved " (human_time(at))
+                    } @else {
+                        form.inline method="post" action="/forums/reports/resolve" {
+                            input type="hidden" name="csrf" value=(session.csrf);
+                            input type="hidden" name="id" value=(r.id);
+                            " " button type="submit" { "Mark resolved" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FollowThreadForm {
+    csrf: String,
+    thread: String,
+    follow: String,
+}
+
+async fn follow_thread(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<FollowThreadForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        forums::follow_thread(&data, &session.user, &form.thread, form.follow == "1").await
+    }
+    .await;
+    match result {
+        Ok(thread) => Redirect::to(&thread_href(&thread.id)).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportForm {
+    csrf: String,
+    post: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn report(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ReportForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::report(&data, &me, &form.post, &form.reason).await
+    }
+    .await;
+    match result {
+        Ok(row) => {
+            let body = html! {
+                h1 { "Reported" }
+                p { "Thank you. The forum's moderators and the node's administrators will look at it." }
+                p { a href=(thread_href(&row.post_id)) { "Back to the thread" } }
+            };
+            page(&data, "Reported", Some(&session), body)
+        }
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+/// Reports for whoever moderates: every report for a node administrator, else those about the
+/// forums they moderate.
+async fn reports_page(data: Data<AppState>, User(session): User) -> Response {
+    let result = async {
+        let open = forums::reports_for(&data, &session.user, true).await?;
+        let all = forums::reports_for(&data, &session.user, false).await?;
+        let resolved: Vec<ReportRow> = all
+            .into_iter()
+            .filter(|r| r.resolved_at.is_some())
+            .collect();
+        Ok::<_, AppError>(html! {
+            h1 { "Reports" }
+            p.hint { "Posts people reported, here or on other nodes, in the forums you moderate." }
+            section.card aria-labelledby="open-h" {
+                h2 id="open-h" { "Open" }
+                @if open.is_empty() { p { "None." } }
+                (reports_list(&session, &open))
+            }
+            @if !resolved.is_empty() {
+                section.card aria-labelledby="resolved-h" {
+                    h2 id="resolved-h" { "Resolved" }
+                    (reports_list(&session, &resolved))
+                }
+            }
+        })
+    }
+    .await;
+    match result {
+        Ok(body) => page(&data, "Reports", Some(&session), body),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResolveForm {
+    csrf: String,
+    id: i64,
+}
+
+async fn resolve_report(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ResolveForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        forums::resolve_report(&data, &session.user, form.id).await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/forums/reports").into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BanForm {
+    csrf: String,
+    forum: String,
+    person: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    remove_posts: Option<String>,
+}
+
+async fn moderated_forum(
+    data: &AppState,
+    session: &Session,
+    forum: &str,
+) -> Result<KnownActor, AppError> {
+    let forum = forums::find(data, forum).await?;
+    if !is_moderator(data, Some(session), &forum).await {
+        return Err(AppError::Forbidden(
+            "only the forum's moderators may do that".into(),
+        ));
+    }
+    Ok(forum)
+}
+
+async fn ban(data: Data<AppState>, User(session): User, Form(form): Form<BanForm>) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let forum = moderated_forum(&data, &session, &form.forum).await?;
+        let person = forums::find_person(&data, &form.person).await?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::ban(
+            &data,
+            &me,
+            &forum,
+            &person,
+            Some(&form.reason),
+            form.remove_posts.is_some(),
+        )
+        .await?;
+        Ok::<_, AppError>(forum)
+    }
+    .await;
+    match result {
+        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnbanForm {
+    csrf: String,
+    forum: String,
+    person: String,
+}
+
+async fn unban(data: Data<AppState>, User(session): User, Form(form): Form<UnbanForm>) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let forum = moderated_forum(&data, &session, &form.forum).await?;
+        let person = forums::find_person(&data, &form.person).await?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::unban(&data, &me, &forum, &person).await?;
+        Ok::<_, AppError>(forum)
+    }
+    .await;
+    match result {
+        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
         Err(e) => error_page(&data, Some(&session), e),
     }
 }

@@ -33,8 +33,43 @@ impl ForumPostRow {
 pub struct ModerationRow {
     pub moderator_id: String,
     pub action: String,
+    /// What the action was about: a post, or for a ban the person.
     pub post_id: String,
+    pub reason: Option<String>,
     pub at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BanRow {
+    pub forum_id: String,
+    pub actor_id: String,
+    pub moderator_id: String,
+    pub reason: Option<String>,
+    pub at: i64,
+}
+
+/// A report (`Flag`) of a post, from a member here or a peer.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub activity_id: String,
+    pub post_id: String,
+    pub forum_id: String,
+    pub reporter_id: String,
+    pub reason: String,
+    pub received_at: i64,
+    pub resolved_at: Option<i64>,
+    pub resolved_by: Option<String>,
+}
+
+/// A thread a member follows, with how many replies came since they last read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FollowedThreadRow {
+    pub thread_id: String,
+    pub forum_id: String,
+    pub title: Option<String>,
+    pub last_activity_at: i64,
+    pub unread: i64,
 }
 
 const COLUMNS: &str = "id, forum_id, thread_id, parent_id, author_id, title, content_html, \
@@ -167,17 +202,19 @@ impl Db {
         forum: &str,
         moderator: &str,
         action: &str,
-        post: &str,
+        subject: &str,
+        reason: Option<&str>,
         at: i64,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO forum_moderation_log (forum_id, moderator_id, action, post_id, at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO forum_moderation_log (forum_id, moderator_id, action, post_id, reason, \
+             at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(forum)
         .bind(moderator)
         .bind(action)
-        .bind(post)
+        .bind(subject)
+        .bind(reason)
         .bind(at)
         .execute(self.write())
         .await?;
@@ -186,7 +223,7 @@ impl Db {
 
     pub async fn moderation_log(&self, forum: &str) -> Result<Vec<ModerationRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT moderator_id, action, post_id, at FROM forum_moderation_log \
+            "SELECT moderator_id, action, post_id, reason, at FROM forum_moderation_log \
              WHERE forum_id = $1 ORDER BY at DESC, id DESC LIMIT 200",
         )
         .bind(forum)
@@ -212,6 +249,211 @@ impl Db {
              JOIN local_actors l ON l.id = f.follower_id \
              WHERE r.coop_kind = 'forum' AND f.state = 'accepted' ORDER BY r.id",
         )
+        .fetch_all(self.read())
+        .await?)
+    }
+}
+
+impl Db {
+    /// Bans `actor` from `forum`; a ban already in place keeps its first date and reason.
+    pub async fn ban_from_forum(&self, ban: &BanRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO forum_bans (forum_id, actor_id, moderator_id, reason, at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (forum_id, actor_id) DO NOTHING",
+        )
+        .bind(&ban.forum_id)
+        .bind(&ban.actor_id)
+        .bind(&ban.moderator_id)
+        .bind(&ban.reason)
+        .bind(ban.at)
+        .execute(self.write())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn unban_from_forum(&self, forum: &str, actor: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2")
+            .bind(forum)
+            .bind(actor)
+            .execute(self.write())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn is_banned(&self, forum: &str, actor: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM forum_bans WHERE forum_id = $1 AND actor_id = $2",
+        )
+        .bind(forum)
+        .bind(actor)
+        .fetch_one(self.read())
+        .await?;
+        Ok(n > 0)
+    }
+
+    pub async fn forum_bans(&self, forum: &str) -> Result<Vec<BanRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT forum_id, actor_id, moderator_id, reason, at FROM forum_bans \
+             WHERE forum_id = $1 ORDER BY at DESC, actor_id",
+        )
+        .bind(forum)
+        .fetch_all(self.read())
+        .await?)
+    }
+
+    /// A person's posts in a forum that are still shown, for removal with a ban.
+    pub async fn forum_posts_by(
+        &self,
+        forum: &str,
+        author: &str,
+    ) -> Result<Vec<ForumPostRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM forum_posts WHERE forum_id = $1 AND author_id = $2 \
+             AND removed_at IS NULL ORDER BY published_at, id LIMIT 2000"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(forum)
+            .bind(author)
+            .fetch_all(self.read())
+            .await?)
+    }
+
+    /// Keeps a report; one delivered twice (same activity id) is kept once.
+    pub async fn insert_report(&self, r: &ReportRow) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO forum_reports (activity_id, post_id, forum_id, reporter_id, reason, \
+             received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (activity_id) DO NOTHING",
+        )
+        .bind(&r.activity_id)
+        .bind(&r.post_id)
+        .bind(&r.forum_id)
+        .bind(&r.reporter_id)
+        .bind(&r.reason)
+        .bind(r.received_at)
+        .execute(self.write())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Reports, newest first: those about the given forums, or every report when `forums` is
+    /// `None` (for the node's administrators).
+    pub async fn reports(
+        &self,
+        forums: Option<&[String]>,
+        open_only: bool,
+    ) -> Result<Vec<ReportRow>, StoreError> {
+        let rows: Vec<ReportRow> = sqlx::query_as(
+            "SELECT id, activity_id, post_id, forum_id, reporter_id, reason, received_at, \
+             resolved_at, resolved_by FROM forum_reports ORDER BY received_at DESC, id DESC \
+             LIMIT 500",
+        )
+        .fetch_all(self.read())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| forums.is_none_or(|f| f.contains(&r.forum_id)))
+            .filter(|r| !open_only || r.resolved_at.is_none())
+            .collect())
+    }
+
+    pub async fn report(&self, id: i64) -> Result<Option<ReportRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, activity_id, post_id, forum_id, reporter_id, reason, received_at, \
+             resolved_at, resolved_by FROM forum_reports WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.read())
+        .await?)
+    }
+
+    pub async fn resolve_report(&self, id: i64, by: &str, at: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE forum_reports SET resolved_at = $1, resolved_by = $2 \
+             WHERE id = $3 AND resolved_at IS NULL",
+        )
+        .bind(at)
+        .bind(by)
+        .bind(id)
+        .execute(self.write())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A member follows a thread (or reads it again): what came before `seen_at` is read.
+    pub async fn follow_thread(
+        &self,
+        user_id: i64,
+        thread: &str,
+        seen_at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO thread_follows (user_id, thread_id, seen_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, thread_id) DO UPDATE SET seen_at = excluded.seen_at",
+        )
+        .bind(user_id)
+        .bind(thread)
+        .bind(seen_at)
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn unfollow_thread(&self, user_id: i64, thread: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM thread_follows WHERE user_id = $1 AND thread_id = $2")
+            .bind(user_id)
+            .bind(thread)
+            .execute(self.write())
+            .await?;
+        Ok(())
+    }
+
+    /// Marks a followed thread read; nothing happens for a thread the member does not follow.
+    pub async fn mark_thread_read(
+        &self,
+        user_id: i64,
+        thread: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE thread_follows SET seen_at = $1 WHERE user_id = $2 AND thread_id = $3 \
+             AND seen_at < $1",
+        )
+        .bind(at)
+        .bind(user_id)
+        .bind(thread)
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn follows_thread(&self, user_id: i64, thread: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM thread_follows WHERE user_id = $1 AND thread_id = $2",
+        )
+        .bind(user_id)
+        .bind(thread)
+        .fetch_one(self.read())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The threads a member follows, those with new replies first, each with how many replies
+    /// arrived (here) since the member last read it. Removed threads drop out.
+    pub async fn followed_threads(
+        &self,
+        user_id: i64,
+    ) -> Result<Vec<FollowedThreadRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT t.id AS thread_id, t.forum_id, t.title, t.last_activity_at, \
+             (SELECT COUNT(*) FROM forum_posts r WHERE r.thread_id = t.id \
+              AND r.removed_at IS NULL AND r.author_id <> u.actor_id \
+              AND r.last_activity_at > f.seen_at) AS unread \
+             FROM thread_follows f JOIN forum_posts t ON t.id = f.thread_id \
+             JOIN users u ON u.id = f.user_id \
+             WHERE f.user_id = $1 AND t.removed_at IS NULL \
+             ORDER BY unread > 0 DESC, t.last_activity_at DESC LIMIT 200",
+        )
+        .bind(user_id)
         .fetch_all(self.read())
         .await?)
     }
