@@ -203,24 +203,22 @@ pub async fn resolve_report(
         .find(|r| r.id == id)
         .ok_or(AppError::NotFound)?;
     let now = crate::store::now_ms();
-    if state
+    let resolved = state
         .db
         .resolve_report(report.id, &user.actor_id, now)
-        .await?
-    {
-        if state.db.local_actor(&report.forum_id).await?.is_some() {
-            state
-                .db
-                .log_moderation(
-                    &report.forum_id,
-                    &user.actor_id,
-                    "resolve report",
-                    &report.post_id,
-                    None,
-                    now,
-                )
-                .await?;
-        }
+        .await?;
+    if resolved && state.db.local_actor(&report.forum_id).await?.is_some() {
+        state
+            .db
+            .log_moderation(
+                &report.forum_id,
+                &user.actor_id,
+                "resolve report",
+                &report.post_id,
+                None,
+                now,
+            )
+            .await?;
     }
     Ok(())
 }
