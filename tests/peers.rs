@@ -138,3 +138,207 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
     assert_eq!(a.followers_total("bakery").await, 0);
     a.shutdown().await;
 }
+
+/// Starts the Python peer in `mode` and returns it with its result file.
+fn start_peer(
+    mode: &str,
+    node: &TestNode,
+    handle: &str,
+) -> (std::process::Child, std::path::PathBuf, u16) {
+    let out = temp_dir("peer").join("result.json");
+    let port = free_port();
+    let child = std::process::Command::new("python3")
+        .arg(workspace().join("tests/peers/python_peer.py"))
+        .args(["--mode", mode, "--node", &node.url(""), "--coop", handle])
+        .args(["--listen-port", &port.to_string()])
+        .arg("--out")
+        .arg(&out)
+        .args(["--timeout", "90", "--linger", "2"])
+        .spawn()
+        .expect("start the Python peer");
+    (child, out, port)
+}
+
+/// Waits for the peer to exit and returns its result, which must be a success.
+async fn finish(mut peer: std::process::Child, out: &std::path::Path) -> serde_json::Value {
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = peer.try_wait().expect("peer") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(100),
+            "the peer did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let result = read_result(out);
+    assert!(status.success(), "the peer failed: {result}");
+    result
+}
+
+async fn replies_on(api: &Api<'_>, thread: &str) -> Vec<serde_json::Value> {
+    let (_, body) = api.get(&format!("/forums/thread?id={}", enc(thread))).await;
+    body["replies"].as_array().cloned().unwrap_or_default()
+}
+
+/// The peer follows a forum on A, answers a thread the way Mastodon does (no `audience`, sent to
+/// the thread author's node) and reports the thread. The answer lands in the thread on A and, by
+/// the forum's Announce, on B; A's moderators see the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_reports_it() {
+    ensure_python_peer();
+    let (a, b) = (spawn_node().await, spawn_node().await);
+    let forum = a.create_coop("talk", CoopKind::Forum).await;
+    let forum_id = forum.id.to_string();
+    let mo = Api {
+        node: &a,
+        token: member_token(&a, "mo", &["talk"], &[]).await,
+    };
+    let ann = Api {
+        node: &a,
+        token: member_token(&a, "ann", &[], &[]).await,
+    };
+    let bea = Api {
+        node: &b,
+        token: member_token(&b, "bea", &[], &[]).await,
+    };
+    let (status, _) = bea
+        .post(
+            "/forums/follow",
+            serde_json::json!({ "handle": format!("@talk@{}", a.domain) }),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let (peer, out, _) = start_peer("forum", &a, "talk");
+    wait_until("B's and the peer's follows are accepted", || async {
+        a.followers_total("talk").await == 2
+    })
+    .await;
+
+    let (status, thread) = ann
+        .post(
+            "/forums/threads",
+            serde_json::json!({ "forum": forum_id, "title": "Equal pay?",
+                                "text": "Does anyone pay everyone the same?" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{thread}");
+    let thread_id = thread["id"].as_str().unwrap().to_string();
+    let result = finish(peer, &out).await;
+    assert_eq!(
+        result["thread_id"],
+        thread_id.as_str(),
+        "the peer saw the thread"
+    );
+    assert!(result["received"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["type"] == "Announce"
+            && r["actor"] == forum_id.as_str()
+            && r["signature_ok"] == true));
+    let reply_id = result["reply_id"].as_str().unwrap().to_string();
+
+    let on_a = replies_on(&ann, &thread_id).await;
+    let reply = on_a
+        .iter()
+        .find(|r| r["id"] == reply_id.as_str())
+        .expect("the Mastodon-style answer is in the thread on A");
+    assert_eq!(reply["parent"], thread_id.as_str());
+    assert_eq!(reply["forum"], forum_id.as_str());
+    assert!(reply["content_html"]
+        .as_str()
+        .unwrap()
+        .contains("We pay everyone the same"));
+    wait_until("the answer reaches B through the forum", || async {
+        replies_on(&bea, &thread_id)
+            .await
+            .iter()
+            .any(|r| r["id"] == reply_id.as_str())
+    })
+    .await;
+
+    let (_, reports) = mo.get("/forums/reports").await;
+    let report = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["reporter"] == result["peer_actor"])
+        .cloned()
+        .expect("A's moderator sees the peer's report");
+    assert_eq!(report["post"], thread_id.as_str());
+    assert_eq!(report["reason"], "Looks like an advert");
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// A member of A follows a Lemmy-style community hosted by the peer: its thread shows on A, and
+/// the member's answer reaches the community with the community as its `audience`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_follows_a_lemmy_style_community_and_answers_its_thread() {
+    ensure_python_peer();
+    let a = spawn_node().await;
+    let ann = Api {
+        node: &a,
+        token: member_token(&a, "ann", &[], &[]).await,
+    };
+    let (peer, out, port) = start_peer("community", &a, "-");
+    let handle = format!("@tools@localhost:{port}");
+    let followed = loop {
+        // The peer may still be starting.
+        let (status, body) = ann
+            .post("/forums/follow", serde_json::json!({ "handle": handle }))
+            .await;
+        if status == 202 {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let group = followed["id"].as_str().unwrap().to_string();
+    assert_eq!(group, format!("http://localhost:{port}/c/tools"));
+    assert_eq!(followed["local"], false);
+    wait_until("the community's thread shows on A", || async {
+        let (_, threads) = ann
+            .get(&format!("/forums/threads?forum={}", enc(&group)))
+            .await;
+        threads.as_array().is_some_and(|t| t.len() == 1)
+    })
+    .await;
+    let (_, threads) = ann
+        .get(&format!("/forums/threads?forum={}", enc(&group)))
+        .await;
+    let thread = &threads[0];
+    assert_eq!(thread["title"], "Which lathe do you share?");
+    assert_eq!(
+        thread["author"],
+        format!("http://localhost:{port}/users/alice")
+    );
+    let (_, forums) = ann.get("/forums").await;
+    assert!(forums
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == group.as_str()));
+
+    let (status, answer) = ann
+        .post(
+            "/forums/replies",
+            serde_json::json!({ "parent": thread["id"], "text": "We share a **Myford**." }),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let result = finish(peer, &out).await;
+    let got = &result["community_reply"];
+    assert_eq!(got["id"], answer["id"]);
+    assert_eq!(got["type"], "Note");
+    assert_eq!(got["audience"], group.as_str());
+    assert!(got["content"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>Myford</strong>"));
+    // The community announced the answer back; A still holds it once.
+    let replies = replies_on(&ann, thread["id"].as_str().unwrap()).await;
+    assert_eq!(replies.len(), 1);
+    a.shutdown().await;
+}

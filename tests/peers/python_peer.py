@@ -38,6 +38,10 @@ from bovine.crypto.types import CryptographicIdentifier, CryptographicSecret
 from bovine.utils import get_gmt_now, webfinger_response_json
 
 AS_JSON = "application/activity+json"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+GROUP = "tools"
+FORUM_REPLY_CONTENT = "<p>We pay everyone the same; it works.</p>"
+FLAG_CONTENT = "Looks like an advert"
 JRD_JSON = "application/jrd+json"
 USERNAME = "alice"
 REPLY_CONTENT = "<p>Lovely bread!</p>"
@@ -119,6 +123,17 @@ class Peer:
         self.accepted = asyncio.Event()
         self.rejected = asyncio.Event()
         self.note_arrived = asyncio.Event()
+        self.mode = "coop"
+        self.thread = None
+        self.thread_arrived = asyncio.Event()
+        # The Lemmy-style community this peer hosts in community mode, with a key of its own.
+        self.group_id = f"{origin}/c/{GROUP}"
+        self.group_key_id = f"{self.group_id}#main-key"
+        self.group_public_pem, group_private_pem = generate_rsa_public_private_key()
+        self.group_secret = CryptographicSecret.from_pem(self.group_key_id, group_private_pem)
+        self.group_followers = []  # (follower id, inbox)
+        self.community_page = None
+        self.community_replied = asyncio.Event()
         self.result = {
             "follow_status": None,
             "accepted": False,
@@ -131,6 +146,11 @@ class Peer:
             "follow_id": None,
             "note_id": None,
             "reply_id": None,
+            "thread_id": None,
+            "flag_status": None,
+            "community_follower": None,
+            "community_page_id": None,
+            "community_reply": None,
             "done": False,
         }
 
@@ -191,6 +211,9 @@ class Peer:
                 web.get(f"/users/{USERNAME}", self.serve_actor),
                 web.get(f"/users/{USERNAME}/{{collection:outbox|followers|following}}", self.serve_collection),
                 web.get("/objects/{uuid}", self.serve_object),
+                web.get(f"/c/{GROUP}", self.serve_group),
+                web.get(f"/c/{GROUP}/{{collection:outbox|followers|following|moderators|featured}}", self.serve_group_collection),
+                web.post(f"/c/{GROUP}/inbox", self.receive),
                 web.post(f"/users/{USERNAME}/inbox", self.receive),
                 web.post("/inbox", self.receive),
             ]
@@ -199,10 +222,11 @@ class Peer:
 
     async def serve_webfinger(self, request):
         host = urlsplit(self.origin).netloc
-        account = f"acct:{USERNAME}@{host}"
-        if request.query.get("resource") not in (account, self.actor_id):
-            return web.json_response({"error": "unknown resource"}, status=404)
-        return web.json_response(webfinger_response_json(account, self.actor_id), content_type=JRD_JSON)
+        for name, actor_id in ((USERNAME, self.actor_id), (GROUP, self.group_id)):
+            account = f"acct:{name}@{host}"
+            if request.query.get("resource") in (account, actor_id):
+                return web.json_response(webfinger_response_json(account, actor_id), content_type=JRD_JSON)
+        return web.json_response({"error": "unknown resource"}, status=404)
 
     async def serve_nodeinfo_links(self, request):
         link = {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f"{self.origin}/nodeinfo/2.0"}
@@ -233,6 +257,40 @@ class Peer:
             "type": "OrderedCollection",
             "totalItems": 0,
             "orderedItems": [],
+        }
+        return web.json_response(collection, content_type=AS_JSON)
+
+    def group_document(self):
+        """A community as Lemmy serves one: a Group with moderators and featured collections."""
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.group_id,
+            "type": "Group",
+            "preferredUsername": GROUP,
+            "name": "Tools (a Lemmy-style community)",
+            "summary": "<p>Sharing tools between co-ops.</p>",
+            "inbox": f"{self.group_id}/inbox",
+            "outbox": f"{self.group_id}/outbox",
+            "followers": f"{self.group_id}/followers",
+            "attributedTo": f"{self.group_id}/moderators",
+            "featured": f"{self.group_id}/featured",
+            "postingRestrictedToMods": False,
+            "endpoints": {"sharedInbox": f"{self.origin}/inbox"},
+            "publicKey": {"id": self.group_key_id, "owner": self.group_id, "publicKeyPem": self.group_public_pem},
+        }
+
+    async def serve_group(self, request):
+        return web.json_response(self.group_document(), content_type=AS_JSON)
+
+    async def serve_group_collection(self, request):
+        name = request.match_info["collection"]
+        items = [self.actor_id] if name == "moderators" else []
+        collection = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.group_id}/{name}",
+            "type": "OrderedCollection",
+            "totalItems": len(items),
+            "orderedItems": items,
         }
         return web.json_response(collection, content_type=AS_JSON)
 
@@ -314,7 +372,7 @@ class Peer:
         self.keys[key_id] = CryptographicIdentifier.from_public_key(key)
         return self.keys[key_id]
 
-    def signed_post_headers(self, url, body):
+    def signed_post_headers(self, url, body, secret=None):
         """Date, Digest, Host and a Signature over '(request-target) host date digest'."""
         parts = urlsplit(url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -331,13 +389,14 @@ class Peer:
             "Digest": digest,
             "Content-Type": AS_JSON,
             "Accept": AS_JSON,
-            "Signature": signature.sign_for_http_draft(self.secret),
+            "Signature": signature.sign_for_http_draft(secret or self.secret),
         }
 
-    async def deliver(self, inbox, activity, headers=None):
-        """Signed POST of an activity; returns the HTTP status."""
+    async def deliver(self, inbox, activity, headers=None, secret=None):
+        """Signed POST of an activity (by alice, or by the group with its secret); returns the
+        HTTP status."""
         body = json.dumps(activity).encode("utf-8")
-        headers = headers or self.signed_post_headers(inbox, body)
+        headers = headers or self.signed_post_headers(inbox, body, secret)
         async with self.session.post(inbox, data=body, headers=headers) as response:
             text = await response.text()
         log.info("POST %s %s -> %s %s", activity.get("type"), inbox, response.status, brief(text))
@@ -413,9 +472,15 @@ class Peer:
 
     async def react_to(self, activity):
         """Note an Accept/Reject of the Follow and the first Create(Note) from the co-op."""
+        if self.mode == "community":
+            await self.community_react(activity)
+            return
         if self.coop is None or id_for_object(activity.get("actor")) != self.coop["id"]:
             return
         kind = activity.get("type")
+        if kind == "Announce" and self.mode == "forum":
+            await self.note_thread(activity.get("object"))
+            return
         if kind == "Accept" and self.refers_to_follow(activity.get("object")):
             self.result["accepted"] = True
             self.accepted.set()
@@ -483,7 +548,182 @@ class Peer:
         self.result["undo_status"] = await self.deliver(self.coop["inbox"], undo)
         self.save()
 
+    # ---- forum mode: follow a forum, answer a thread as Mastodon does, report it ----
+
+    async def note_thread(self, inner):
+        """Take the first thread (a Page) the forum announces, embedded in a Create or by id."""
+        if self.thread is not None:
+            return
+        if isinstance(inner, dict) and inner.get("type") == "Create":
+            inner = inner.get("object")
+        if isinstance(inner, str):
+            try:
+                inner = await self.fetch(inner)
+            except PeerError as problem:
+                self.error(f"could not fetch an announced object: {problem}")
+                return
+        if isinstance(inner, dict) and inner.get("type") == "Page":
+            self.thread = inner
+            self.result["thread_id"] = inner.get("id")
+            self.thread_arrived.set()
+
+    async def answer_thread_as_mastodon(self):
+        """A reply as Mastodon writes one: to the public, cc the author, no `audience`,
+        delivered to the thread author's (shared) inbox."""
+        self.phase = "waiting for the forum to announce a thread"
+        await self.thread_arrived.wait()
+        author_id = id_for_object(self.thread.get("attributedTo"))
+        author = await self.fetch(author_id)
+        inbox = (author.get("endpoints") or {}).get("sharedInbox") or author["inbox"]
+        reply = self.remember(
+            {
+                "id": self.new_object_id(),
+                "type": "Note",
+                "attributedTo": self.actor_id,
+                "inReplyTo": self.thread["id"],
+                "content": FORUM_REPLY_CONTENT,
+                "to": [PUBLIC],
+                "cc": [f"{self.actor_id}/followers", author_id],
+                "tag": [{"type": "Mention", "href": author_id}],
+                "published": get_gmt_now(),
+            }
+        )
+        create = self.remember(
+            {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": self.new_object_id(),
+                "type": "Create",
+                "actor": self.actor_id,
+                "to": reply["to"],
+                "cc": reply["cc"],
+                "object": reply,
+            }
+        )
+        self.result["reply_id"] = reply["id"]
+        self.phase = "sending the reply"
+        self.result["reply_status"] = await self.deliver(inbox, create)
+        self.save()
+
+    async def report_thread(self):
+        flag = self.remember(
+            {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": self.new_object_id(),
+                "type": "Flag",
+                "actor": self.actor_id,
+                "object": [self.thread["id"]],
+                "content": FLAG_CONTENT,
+                "to": [self.coop["id"]],
+            }
+        )
+        self.phase = "sending the report"
+        self.result["flag_status"] = await self.deliver(self.coop["inbox"], flag)
+        self.save()
+
+    async def run_forum_flow(self, node, handle):
+        await self.follow_coop(node, handle)
+        await self.answer_thread_as_mastodon()
+        await self.report_thread()
+        for step in ("reply_status", "flag_status"):
+            if not is_success(self.result[step]):
+                raise PeerError(f"{step} is {self.result[step]}")
+        self.result["done"] = True
+        self.save()
+
+    # ---- community mode: host a Lemmy-style community that a node's member follows ----
+
+    async def community_react(self, activity):
+        kind = activity.get("type")
+        actor = id_for_object(activity.get("actor"))
+        obj = activity.get("object")
+        if kind == "Follow" and id_for_object(obj) == self.group_id:
+            follower = await self.fetch(actor)
+            inbox = (follower.get("endpoints") or {}).get("sharedInbox") or follower["inbox"]
+            self.group_followers.append((actor, inbox))
+            self.result["community_follower"] = actor
+            accept = {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{self.group_id}/activities/{uuid.uuid4()}",
+                "type": "Accept",
+                "actor": self.group_id,
+                "object": {key: value for key, value in activity.items() if key != "@context"},
+            }
+            status = await self.deliver(follower["inbox"], accept, secret=self.group_secret)
+            if not is_success(status):
+                self.error(f"the follower's inbox answered {status} to the Accept")
+            asyncio.get_running_loop().create_task(self.post_in_community())
+        elif kind == "Create" and isinstance(obj, dict) and self.community_page is not None:
+            if obj.get("inReplyTo") != self.community_page["id"]:
+                return
+            self.result["community_reply"] = {
+                "id": obj.get("id"),
+                "type": obj.get("type"),
+                "audience": id_for_object(obj.get("audience")),
+                "content": obj.get("content"),
+                "actor": actor,
+            }
+            await self.announce_in_community({key: value for key, value in activity.items() if key != "@context"})
+            self.community_replied.set()
+
+    async def post_in_community(self):
+        """Alice starts a thread; the community announces her Create, as Lemmy does."""
+        await asyncio.sleep(0.2)  # let the node record the Accept first
+        page = self.remember(
+            {
+                "id": self.new_object_id(),
+                "type": "Page",
+                "attributedTo": self.actor_id,
+                "name": "Which lathe do you share?",
+                "content": "<p>We lend ours on Tuesdays.</p>",
+                "mediaType": "text/html",
+                "audience": self.group_id,
+                "to": [self.group_id, PUBLIC],
+                "cc": [],
+                "published": get_gmt_now(),
+            }
+        )
+        self.community_page = page
+        self.result["community_page_id"] = page["id"]
+        create = self.remember(
+            {
+                "id": self.new_object_id(),
+                "type": "Create",
+                "actor": self.actor_id,
+                "to": [self.group_id, PUBLIC],
+                "cc": [],
+                "audience": self.group_id,
+                "object": page,
+            }
+        )
+        await self.announce_in_community(create)
+        self.save()
+
+    async def announce_in_community(self, activity):
+        announce = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": f"{self.group_id}/activities/announce/{uuid.uuid4()}",
+            "type": "Announce",
+            "actor": self.group_id,
+            "to": [PUBLIC],
+            "cc": [f"{self.group_id}/followers"],
+            "object": activity,
+        }
+        for follower, inbox in self.group_followers:
+            status = await self.deliver(inbox, announce, secret=self.group_secret)
+            if not is_success(status):
+                self.error(f"{inbox} answered {status} to the community's Announce")
+
+    async def run_community_flow(self):
+        self.phase = "waiting for a follower and an answer to the community's thread"
+        await self.community_replied.wait()
+        self.result["done"] = True
+        self.save()
+
     async def run_flow(self, node, handle):
+        if self.mode == "forum":
+            return await self.run_forum_flow(node, handle)
+        if self.mode == "community":
+            return await self.run_community_flow()
         await self.follow_coop(node, handle)
         await self.reply_to_note()
         await self.unfollow_coop()
@@ -516,6 +756,7 @@ async def run_peer(args):
     sock = listening_socket(args.listen_port)
     peer = Peer(f"http://localhost:{sock.getsockname()[1]}", args.out)
     peer.reply_to_containing = args.reply_to_containing
+    peer.mode = args.mode
     peer.save()
     runner = await start_server(peer, sock)
     log.info("serving %s", peer.actor_id)
@@ -596,11 +837,20 @@ def parse_arguments(argv):
         default=None,
         help="reply only to a Create(Note) whose content contains this text (others are recorded)",
     )
+    parser.add_argument(
+        "--mode",
+        choices=("coop", "forum", "community"),
+        default="coop",
+        help="coop: follow a co-op and answer a note; forum: follow a forum, answer a thread as "
+        "Mastodon does and report it; community: host a Lemmy-style community and wait for an answer",
+    )
     parser.add_argument("--linger", type=float, default=1.0, help="seconds to keep serving after the flow")
     parser.add_argument("--selftest", action="store_true", help="sign and verify against itself, then exit")
     args = parser.parse_args(argv)
-    if not args.selftest and not (args.node and args.coop and args.out):
-        parser.error("--node, --coop and --out are required (or use --selftest)")
+    if not args.selftest and not args.out:
+        parser.error("--out is required (or use --selftest)")
+    if not args.selftest and args.mode != "community" and not (args.node and args.coop):
+        parser.error("--node and --coop are required (or use --selftest or --mode community)")
     return args
 
 

@@ -987,6 +987,11 @@ pub async fn receive_announce(
             "the announced object is on another origin than its actor",
         ));
     }
+    // Our own post coming back (a remote forum announcing what we sent it): we know it best.
+    let held = data.db.forum_post(object_id.as_str()).await?.is_some();
+    if data.settings.is_local(&object_id) || (held && inner_type == "Create") {
+        return Ok(());
+    }
     let object = if object.is_object() && same_origin(&inner_actor, &forum.id) {
         object
     } else {
