@@ -427,3 +427,171 @@ async fn a_blocked_domains_forum_posts_vanish_and_new_ones_are_refused() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_portal_follows_threads_takes_reports_and_bans() {
+    let a = spawn_node().await;
+    let forum = a.create_coop("talk", CoopKind::Forum).await;
+    let forum_id = forum.id.to_string();
+    let forum_page = format!("/forums/view?forum={}", enc(&forum_id));
+    member_token(&a, "mo", &["talk"], &[]).await;
+    let ana_api = Api {
+        node: &a,
+        token: member_token(&a, "ana", &[], &[]).await,
+    };
+    let ben_api = Api {
+        node: &a,
+        token: member_token(&a, "ben", &[], &[]).await,
+    };
+    let (mut ana, mut ben, mut mo) = (Visitor::new(&a), Visitor::new(&a), Visitor::new(&a));
+    ana.log_in("ana").await;
+    ben.log_in("ben").await;
+    mo.log_in("mo").await;
+
+    // Ana's thread is followed by her; Ben's answer shows as new on her forums page until she
+    // reads the thread; then she stops following it.
+    let (_, thread) = ana_api
+        .post(
+            "/forums/threads",
+            json!({ "forum": forum_id, "title": "Rotas", "text": "Who cleans?" }),
+        )
+        .await;
+    let thread_id = thread["id"].as_str().unwrap().to_string();
+    let thread_page = format!("/forums/thread?id={}", enc(&thread_id));
+    let (status, answer) = ben_api
+        .post(
+            "/forums/replies",
+            json!({ "parent": thread_id, "text": "Buy cheap watches" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let answer_id = answer["id"].as_str().unwrap().to_string();
+    let (_, list) = ana.get("/forums").await;
+    assert!(
+        list.contains("Threads you follow") && list.contains("1 new"),
+        "{list}"
+    );
+    let (status, page) = ana.get(&thread_page).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Stop following this thread"));
+    let (_, list) = ana.get("/forums").await;
+    assert!(list.contains("Threads you follow") && !list.contains("1 new"));
+    let csrf = csrf_of(&page);
+    let (status, _) = ana
+        .post(
+            "/forums/follow-thread",
+            &[("csrf", &csrf), ("thread", &thread_id), ("follow", "0")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, list) = ana.get("/forums").await;
+    assert!(!list.contains("Threads you follow"));
+
+    // Ana reports Ben's answer from the thread page; a form without its token is refused.
+    let (_, page) = ana.get(&thread_page).await;
+    assert!(page.contains("action=\"/forums/report\""));
+    let (status, _) = ana
+        .post(
+            "/forums/report",
+            &[("csrf", "forged"), ("post", &answer_id), ("reason", "Spam")],
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, done) = ana
+        .post(
+            "/forums/report",
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("post", &answer_id),
+                ("reason", "Spam for watches"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(done.contains("Reported"));
+    let (status, _) = ben.get("/forums/reports").await;
+    assert_eq!(status, 200);
+    assert!(!ben
+        .get("/forums/reports")
+        .await
+        .1
+        .contains("Spam for watches"));
+    let (_, reports) = mo.get("/forums/reports").await;
+    assert!(reports.contains("Spam for watches"), "{reports}");
+    let (_, moderated) = mo.get(&forum_page).await;
+    assert!(moderated.contains("Open reports") && moderated.contains("Spam for watches"));
+    let report_id = a.state().db.reports(None, true).await.unwrap()[0]
+        .id
+        .to_string();
+    let (status, _) = mo
+        .post(
+            "/forums/reports/resolve",
+            &[("csrf", &csrf_of(&reports)), ("id", &report_id)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, reports) = mo.get("/forums/reports").await;
+    assert!(reports.contains("Resolved") && reports.contains("resolved"));
+
+    // Mo bans Ben from the thread page, removing his answer; Ben can no longer answer; Mo
+    // lifts the ban from the forum page.
+    let (_, page) = mo.get(&thread_page).await;
+    assert!(page.contains("Ban the author"));
+    let ben_id = a.url("/members/ben");
+    let (status, _) = mo
+        .post(
+            "/forums/ban",
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("forum", &forum_id),
+                ("person", &ben_id),
+                ("reason", "Adverts"),
+                ("remove_posts", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, moderated) = mo.get(&forum_page).await;
+    assert!(
+        moderated.contains("Banned")
+            && moderated.contains(&ben_id)
+            && moderated.contains("Adverts")
+    );
+    let (_, page) = ana.get(&thread_page).await;
+    assert!(!page.contains("Buy cheap watches"), "removed");
+    let (_, ben_page) = ben.get(&thread_page).await;
+    let (status, _) = ben
+        .post(
+            "/forums/replies",
+            &[
+                ("csrf", &csrf_of(&ben_page)),
+                ("parent", &thread_id),
+                ("text", "Again"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "a banned member cannot answer");
+    let (status, _) = mo
+        .post(
+            "/forums/unban",
+            &[
+                ("csrf", &csrf_of(&moderated)),
+                ("forum", &forum_id),
+                ("person", &ben_id),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, _) = ben
+        .post(
+            "/forums/replies",
+            &[
+                ("csrf", &csrf_of(&ben_page)),
+                ("parent", &thread_id),
+                ("text", "Sorry"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "the ban is lifted");
+    a.shutdown().await;
+}
