@@ -1,5 +1,5 @@
-//! Forum moderation across three nodes: a moderator on A pins, locks, bans and deals with
-//! reports, and B and C see each action and hold to it; members follow threads and see what is
+//! Forum moderation across three nodes: a moderator on A pins, locks, bans, deals with reports
+//! and lets only moderators start threads, and B and C see each action and hold to it; members follow threads and see what is
 //! new; a domain A blocks loses its forum posts there and cannot post again.
 
 mod support;
@@ -44,6 +44,34 @@ async fn unread(api: &Api<'_>, thread: &str) -> Option<i64> {
         .and_then(|t| t["unread"].as_i64())
 }
 
+/// A signed POST of `activity` by `actor` (on `from`) to `to`'s shared inbox; the status.
+async fn send_signed(
+    from: &TestNode,
+    key: &str,
+    actor: &str,
+    to: &TestNode,
+    activity: &Value,
+) -> u16 {
+    let inbox = url::Url::parse(&to.url("/inbox")).unwrap();
+    let body = serde_json::to_vec(activity).unwrap();
+    let headers = signed_post_headers(
+        key,
+        &format!("{actor}#main-key"),
+        &inbox,
+        &body,
+        SystemTime::now(),
+    );
+    from.http
+        .post(inbox)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network() {
     let (a, b, c) = (spawn_node().await, spawn_node().await, spawn_node().await);
@@ -75,6 +103,13 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     }
     wait_until("B's and C's follows are accepted", || async {
         a.followers_total("talk").await == 2
+    })
+    .await;
+    wait_until("B lists A's forum as followed", || async {
+        bea.get("/forums").await.1.as_array().is_some_and(|f| {
+            f.iter()
+                .any(|f| f["id"] == forum_id.as_str() && f["followed"] == true)
+        })
     })
     .await;
 
@@ -290,25 +325,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "inReplyTo": thread_id, "content": "<p>Sneaked in</p>",
                     "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
     });
-    let inbox = url::Url::parse(&a.url("/inbox")).unwrap();
-    let body = serde_json::to_vec(&create).unwrap();
-    let headers = signed_post_headers(
-        &key,
-        &format!("{cy_id}#main-key"),
-        &inbox,
-        &body,
-        SystemTime::now(),
-    );
-    let status = c
-        .http
-        .post(inbox)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16();
+    let status = send_signed(&c, &key, &cy_id, &a, &create).await;
     assert_eq!(status, 403, "A refuses a banned person's post");
     assert!(a.state().db.forum_post(&sneaked).await.unwrap().is_none());
     let (_, bans) = mo
@@ -343,6 +360,51 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     .await;
     let (status, body) = reply(&cy, &thread_id, "Sorry, everyone.").await;
     assert_eq!(status, 201, "{body}");
+
+    // Only moderators start threads from now on: the forum's document says so, B and C learn it
+    // from the forum's Update and refuse their members' threads, and A refuses anyone else's.
+    let (status, _) = bea
+        .post(
+            "/forums/settings",
+            json!({ "forum": forum_id, "moderators_only_threads": true }),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = mo
+        .post(
+            "/forums/settings",
+            json!({ "forum": forum_id, "moderators_only_threads": true }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, doc) = a.get_activity_json("/coops/talk").await;
+    assert_eq!(doc["postingRestrictedToMods"], true);
+    wait_until("C knows only moderators start threads", || async {
+        c.state().db.forum_moderators_only(&forum_id).await.unwrap()
+    })
+    .await;
+    let new_thread = json!({ "forum": forum_id, "title": "Another", "text": "Hello" });
+    let (status, _) = cy.post("/forums/threads", new_thread.clone()).await;
+    assert_eq!(status, 403, "C refuses Cy's thread");
+    let (status, _) = ann.post("/forums/threads", new_thread.clone()).await;
+    assert_eq!(status, 403, "A refuses Ann's thread");
+    let (status, _) = mo.post("/forums/threads", new_thread).await;
+    assert_eq!(status, 201, "a moderator starts one");
+    let page_id = format!("{}forum-posts/uninvited", c.base);
+    let create = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}activities/uninvited", c.base), "type": "Create", "actor": cy_id,
+        "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"],
+        "object": { "id": page_id, "type": "Page", "attributedTo": cy_id, "audience": forum_id,
+                    "name": "Uninvited", "content": "<p>Hi</p>",
+                    "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
+    });
+    let status = send_signed(&c, &key, &cy_id, &a, &create).await;
+    assert_eq!(
+        status, 403,
+        "A refuses a thread from a peer that did not know"
+    );
+    assert!(a.state().db.forum_post(&page_id).await.unwrap().is_none());
 
     a.shutdown().await;
     b.shutdown().await;
@@ -593,5 +655,29 @@ async fn the_portal_follows_threads_takes_reports_and_bans() {
         )
         .await;
     assert_eq!(status, 303, "the ban is lifted");
+
+    // Mo lets only moderators start threads: Ana's forum page says so and has no form for it.
+    let (_, moderated) = mo.get(&forum_page).await;
+    assert!(moderated.contains("Who starts threads"));
+    let (status, _) = mo
+        .post(
+            "/forums/settings",
+            &[
+                ("csrf", &csrf_of(&moderated)),
+                ("forum", &forum_id),
+                ("moderators_only", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = ana.get(&forum_page).await;
+    assert!(
+        page.contains("Only the forum&#39;s moderators start threads")
+            || page.contains("Only the forum's moderators start threads"),
+        "{page}"
+    );
+    assert!(!page.contains("Start a thread"));
+    let (_, page) = mo.get(&forum_page).await;
+    assert!(page.contains("Start a thread"), "moderators still can");
     a.shutdown().await;
 }

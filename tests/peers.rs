@@ -183,8 +183,9 @@ async fn replies_on(api: &Api<'_>, thread: &str) -> Vec<serde_json::Value> {
 }
 
 /// The peer follows a forum on A, answers a thread the way Mastodon does (no `audience`, sent to
-/// the thread author's node) and reports the thread. The answer lands in the thread on A and, by
-/// the forum's Announce, on B; A's moderators see the report.
+/// the thread author's node), reports the thread and starts one by mentioning the forum. The
+/// answer and the new thread land in the forum on A and, by the forum's Announce, on B; A's
+/// moderators see the report.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_reports_it() {
     ensure_python_peer();
@@ -269,6 +270,24 @@ async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_rep
         .expect("A's moderator sees the peer's report");
     assert_eq!(report["post"], thread_id.as_str());
     assert_eq!(report["reason"], "Looks like an advert");
+
+    // The post that mentions the forum is a thread there, titled by its first words, and
+    // reaches B through the forum.
+    let started = result["started_thread_id"].as_str().unwrap().to_string();
+    for api in [&ann, &bea] {
+        wait_until("the peer's thread is in the forum", || async {
+            let (_, threads) = api
+                .get(&format!("/forums/threads?forum={}", enc(&forum_id)))
+                .await;
+            threads.as_array().is_some_and(|t| {
+                t.iter().any(|t| {
+                    t["id"] == started.as_str()
+                        && t["title"] == "Rotating the dull jobs: how do your co-ops do it?"
+                })
+            })
+        })
+        .await;
+    }
     a.shutdown().await;
     b.shutdown().await;
 }

@@ -33,3 +33,10 @@ CREATE TABLE thread_follows (
     PRIMARY KEY (user_id, thread_id)
 );
 CREATE INDEX thread_follows_thread ON thread_follows (thread_id);
+
+-- What a forum allows: 1 when only its moderators start threads (Lemmy's
+-- postingRestrictedToMods); everyone may reply either way.
+CREATE TABLE forum_settings (
+    forum_id TEXT PRIMARY KEY,
+    moderators_only_threads BIGINT NOT NULL DEFAULT 0
+);

@@ -64,6 +64,46 @@ pub fn check_title(title: &str) -> Result<String, AppError> {
     Ok(title.to_string())
 }
 
+/// A title for a thread written without one, from its HTML: the first paragraph or line with
+/// text once leading mentions are dropped, cut at a word to at most 100 characters.
+pub fn title_from_html(html: &str) -> String {
+    let lines = html.replace("</p>", "</p>\n").replace("<br", "\n<br");
+    let words = lines
+        .lines()
+        .map(|line| without_mentions(&crate::text::html_to_text(line)))
+        .find(|words| !words.is_empty())
+        .unwrap_or_default();
+    let mut title = String::new();
+    for word in words {
+        if title.chars().count() + word.chars().count() + 1 > 100 {
+            title.push('…');
+            break;
+        }
+        if !title.is_empty() {
+            title.push(' ');
+        }
+        title.push_str(&word);
+    }
+    title
+}
+
+/// The words of a line after its leading mentions (`@name`, `@name@host`, or Mastodon's `@`
+/// and name in separate elements).
+fn without_mentions(line: &str) -> Vec<String> {
+    let mut words = line.split_whitespace().peekable();
+    while let Some(word) = words.peek() {
+        if *word == "@" {
+            words.next();
+            words.next();
+        } else if word.starts_with('@') {
+            words.next();
+        } else {
+            break;
+        }
+    }
+    words.map(str::to_string).collect()
+}
+
 /// A post's Markdown: some text, at most 20,000 characters.
 pub fn check_body(markdown: &str) -> Result<(), AppError> {
     if markdown.trim().is_empty() {
@@ -89,20 +129,45 @@ pub fn check_open(thread: &ForumPostRow) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The forums shown here: this node's own, then remote ones one of our actors follows.
-pub async fn known_forums(state: &crate::app::AppState) -> Result<Vec<KnownActor>, AppError> {
-    let mut out: Vec<KnownActor> = state
+/// A forum in the network's list, and whether someone here follows it (this node's own forums
+/// count as followed: their threads are all here).
+pub struct ListedForum {
+    pub actor: KnownActor,
+    pub followed: bool,
+}
+
+/// The network's forums as this node knows them: its own, then those followed here, then other
+/// forums it has come across (Coopnet forums and other software's groups), except those of
+/// blocked domains.
+pub async fn known_forums(state: &crate::app::AppState) -> Result<Vec<ListedForum>, AppError> {
+    let mut out: Vec<ListedForum> = state
         .db
         .local_coops()
         .await?
         .iter()
         .map(|row| crate::activitypub::convert::local_actor(row, &state.settings))
         .filter(is_forum)
+        .map(|actor| ListedForum {
+            actor,
+            followed: true,
+        })
         .collect();
-    for id in state.db.followed_remote_forums().await? {
-        if let Some(actor) = crate::activitypub::stored_actor(state, &id).await? {
-            out.push(actor);
+    let mut remote = state.db.known_remote_forums().await?;
+    remote.sort_by_key(|(_, followers)| *followers == 0);
+    for (id, followers) in remote {
+        let Some(actor) = crate::activitypub::stored_actor(state, &id).await? else {
+            continue;
+        };
+        if crate::activitypub::refuse_blocked(state, &actor.id)
+            .await
+            .is_err()
+        {
+            continue;
         }
+        out.push(ListedForum {
+            actor,
+            followed: followers > 0,
+        });
     }
     Ok(out)
 }
@@ -245,4 +310,27 @@ pub async fn follow_thread(
         state.db.unfollow_thread(user.id, &thread.id).await?;
     }
     Ok(thread)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_from_html;
+
+    #[test]
+    fn a_title_is_the_first_line_without_mentions_cut_at_a_word() {
+        let mastodon =
+            "<p><span class=\"h-card\"><a href=\"https://a.example/coops/talk\">@<span>talk\
+            </span></a></span> How do you rotate tasks?</p><p>We use rosters.</p>";
+        assert_eq!(title_from_html(mastodon), "How do you rotate tasks?");
+        assert_eq!(
+            title_from_html("<p>@talk@a.example @ann</p><p>Rosters?<br>More</p>"),
+            "Rosters?"
+        );
+        let title = title_from_html(&format!("<p>{}</p>", "word ".repeat(40)));
+        assert!(
+            title.ends_with('…') && title.chars().count() <= 101,
+            "{title}"
+        );
+        assert_eq!(title_from_html("<p>@talk</p>"), "");
+    }
 }

@@ -147,6 +147,9 @@ pub struct ActorDoc {
         deserialize_with = "lenient_url"
     )]
     pub featured: Option<Url>,
+    /// A forum where only moderators start threads (Lemmy's term).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posting_restricted_to_mods: Option<bool>,
 }
 
 /// A profile field as Mastodon shows it: a name and an HTML value.

@@ -42,6 +42,7 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 GROUP = "tools"
 FORUM_REPLY_CONTENT = "<p>We pay everyone the same; it works.</p>"
 FLAG_CONTENT = "Looks like an advert"
+THREAD_CONTENT = "Rotating the dull jobs: how do your co-ops do it?"
 JRD_JSON = "application/jrd+json"
 USERNAME = "alice"
 REPLY_CONTENT = "<p>Lovely bread!</p>"
@@ -148,6 +149,8 @@ class Peer:
             "reply_id": None,
             "thread_id": None,
             "flag_status": None,
+            "started_thread_id": None,
+            "start_status": None,
             "community_follower": None,
             "community_page_id": None,
             "community_reply": None,
@@ -620,11 +623,44 @@ class Peer:
         self.result["flag_status"] = await self.deliver(self.coop["inbox"], flag)
         self.save()
 
+    async def start_thread_as_mastodon(self):
+        """A new post that mentions the forum, as a Mastodon user starts a Lemmy thread."""
+        forum_id = self.coop["id"]
+        name = self.coop.get("preferredUsername", "forum")
+        note = self.remember(
+            {
+                "id": self.new_object_id(),
+                "type": "Note",
+                "attributedTo": self.actor_id,
+                "content": f'<p><span class="h-card"><a href="{forum_id}" class="u-url mention">@<span>{name}</span></a></span> {THREAD_CONTENT}</p>',
+                "to": [PUBLIC],
+                "cc": [f"{self.actor_id}/followers", forum_id],
+                "tag": [{"type": "Mention", "href": forum_id, "name": f"@{name}"}],
+                "published": get_gmt_now(),
+            }
+        )
+        create = self.remember(
+            {
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": self.new_object_id(),
+                "type": "Create",
+                "actor": self.actor_id,
+                "to": note["to"],
+                "cc": note["cc"],
+                "object": note,
+            }
+        )
+        self.result["started_thread_id"] = note["id"]
+        self.phase = "starting a thread"
+        self.result["start_status"] = await self.deliver(self.coop["inbox"], create)
+        self.save()
+
     async def run_forum_flow(self, node, handle):
         await self.follow_coop(node, handle)
         await self.answer_thread_as_mastodon()
         await self.report_thread()
-        for step in ("reply_status", "flag_status"):
+        await self.start_thread_as_mastodon()
+        for step in ("reply_status", "flag_status", "start_status"):
             if not is_success(self.result[step]):
                 raise PeerError(f"{step} is {self.result[step]}")
         self.result["done"] = True

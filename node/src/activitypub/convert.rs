@@ -121,6 +121,7 @@ pub fn actor_doc(
         attachment,
         attributed_to: is_forum.then(|| join(&actor.id, "moderators")),
         featured: is_forum.then(|| featured_of(&actor.id)),
+        posting_restricted_to_mods: None,
     }
 }
 

@@ -105,7 +105,10 @@ pub async fn write(
     check_not_banned(state, forum, &author.id).await?;
     check_body(draft.markdown)?;
     let (thread_id, parent_id, title) = match (draft.title, draft.parent) {
-        (Some(title), None) => (None, None, Some(check_title(title)?)),
+        (Some(title), None) => {
+            check_may_start_thread(state, forum, &author.id).await?;
+            (None, None, Some(check_title(title)?))
+        }
         (None, Some(parent)) => {
             let parent = state
                 .db
@@ -144,6 +147,75 @@ pub async fn write(
     state.db.insert_forum_post(&row).await?;
     send_as_author(state, author, forum, &row, ActivityKind::Create).await?;
     Ok(row)
+}
+
+/// Keeps what a peer's forum allows, from its document (`postingRestrictedToMods`), so members
+/// here are told before they write.
+pub async fn store_peer_settings(
+    state: &AppState,
+    row: &crate::store::actors::RemoteActorRow,
+    doc: &coopnet_schemas::actors::ActorDoc,
+) -> Result<(), AppError> {
+    if row.coop_kind.as_deref() == Some(crate::coops::CoopKind::Forum.as_str()) {
+        state
+            .db
+            .set_forum_moderators_only(&row.id, doc.posting_restricted_to_mods == Some(true))
+            .await?;
+    }
+    Ok(())
+}
+
+/// 403 for someone who is not a moderator of a forum where only moderators start threads. A
+/// forum's moderators are on its own node, so on a peer's such forum no one here starts one.
+async fn check_may_start_thread(
+    state: &AppState,
+    forum: &KnownActor,
+    author: &Url,
+) -> Result<(), AppError> {
+    if state.db.forum_moderators_only(forum.id.as_str()).await?
+        && !(forum.is_local()
+            && state
+                .db
+                .moderates_forum(forum.id.as_str(), author.as_str())
+                .await?)
+    {
+        return Err(AppError::Forbidden(
+            "only the forum's moderators start threads in it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Moderators choose whether only they start threads in a local forum (everyone may reply
+/// either way). Logged, and sent to the forum's followers in its document's
+/// `postingRestrictedToMods`.
+pub async fn set_moderators_only(
+    state: &AppState,
+    moderator: &KnownActor,
+    forum: &KnownActor,
+    only: bool,
+) -> Result<(), AppError> {
+    state
+        .db
+        .set_forum_moderators_only(forum.id.as_str(), only)
+        .await?;
+    state
+        .db
+        .log_moderation(
+            forum.id.as_str(),
+            moderator.id.as_str(),
+            if only {
+                "only moderators start threads"
+            } else {
+                "everyone starts threads"
+            },
+            forum.id.as_str(),
+            None,
+            now_ms(),
+        )
+        .await?;
+    // The forum's document now says so; its followers get it as an Update.
+    outgoing::update_profile(state, forum).await
 }
 
 /// 403 for someone the forum's moderators have banned.
@@ -788,8 +860,13 @@ async fn row_of(
     }
     let (thread_id, parent_id, title) = match &post.in_reply_to {
         None => {
-            let title = post.name.as_deref().unwrap_or_default();
-            let title = text::limit(text::html_to_text(title), forums::MAX_TITLE);
+            let title = match post.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                Some(name) => text::limit(text::html_to_text(name), forums::MAX_TITLE),
+                // A thread started as a Note by software without titles (a Mastodon post that
+                // mentions the forum): its first words, as Lemmy does. A Page needs its title.
+                None if post.kind != "Page" => forums::title_from_html(&post.content),
+                None => String::new(),
+            };
             (None, None, Some(check_title(&title)?))
         }
         Some(parent) => {
@@ -880,6 +957,9 @@ pub async fn receive_from_author(
         update_from(data, &stored, &post).await?;
     } else {
         check_not_banned(data, &forum, &author.id).await?;
+        if post.is_thread() {
+            check_may_start_thread(data, &forum, &author.id).await?;
+        }
         let row = row_of(data, &post, &forum).await?;
         if !data.db.insert_forum_post(&row).await? {
             return Ok(());
@@ -1032,16 +1112,37 @@ pub async fn receive_announce(
 /// announced, and its reply has no `audience`): it belongs to the forum of the post it answers.
 fn with_audience(mut object: Value, forum: &Url) -> Value {
     if let Some(map) = object.as_object_mut() {
-        if !map.contains_key("audience") && map.contains_key("inReplyTo") {
+        if !map.contains_key("audience") {
             map.insert("audience".into(), Value::String(forum.to_string()));
         }
     }
     object
 }
 
+/// The ids a post is addressed or mentions: `to`, `cc` and `Mention` tags.
+fn addressees(object: &Value) -> Vec<Url> {
+    let mut out = Vec::new();
+    for field in ["to", "cc"] {
+        match object.get(field) {
+            Some(Value::Array(items)) => out.extend(items.iter().filter_map(value_id)),
+            Some(other) => out.extend(value_id(other)),
+            None => {}
+        }
+    }
+    if let Some(Value::Array(tags)) = object.get("tag") {
+        out.extend(
+            tags.iter()
+                .filter(|t| t.get("type").and_then(Value::as_str) == Some("Mention"))
+                .filter_map(|t| t.get("href").and_then(value_id)),
+        );
+    }
+    out
+}
+
 /// A `Note` that names no forum but answers a post in one of this node's forums (or edits such
-/// an answer): the post as it belongs in that forum, with its `audience` filled in. `None` for
-/// anything else, which is then taken as an ordinary post. Replies in other nodes' forums are
+/// an answer), or starts a thread by mentioning one of them: the post as it belongs in that
+/// forum, with its `audience` filled in. `None` for anything else, which is then taken as an
+/// ordinary post. Replies in other nodes' forums are
 /// left to those forums, so every node shows what the forum accepted.
 pub async fn implied_forum_post(
     state: &AppState,
@@ -1058,8 +1159,30 @@ pub async fn implied_forum_post(
         Some(parent) if own.is_none() => state.db.forum_post(parent.as_str()).await?,
         _ => None,
     };
-    let Some(forum_id) = own.or(parent).map(|p| p.forum_id) else {
-        return Ok(None);
+    let answered = object.get("inReplyTo").is_some_and(|v| !v.is_null());
+    let forum_id = match own.or(parent).map(|p| p.forum_id) {
+        Some(id) => id,
+        // A new post (not a reply) addressed to or mentioning one of our forums starts a thread
+        // there, as a Mastodon post that mentions a Lemmy community does.
+        None if !answered => {
+            let mut found = None;
+            for id in addressees(object) {
+                if !state.settings.is_local(&id) {
+                    continue;
+                }
+                if let Some(actor) = super::stored_actor(state, id.as_str()).await? {
+                    if forums::is_forum(&actor) {
+                        found = Some(actor.id.to_string());
+                        break;
+                    }
+                }
+            }
+            match found {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        }
+        None => return Ok(None),
     };
     let forum = forum_actor(state, &forum_id).await?;
     if !forum.is_local() {

@@ -571,6 +571,7 @@ async fn receive_update(
         }
         let row = convert::remote_actor_row(&doc, now_ms())?;
         data.db.upsert_remote_actor(&row).await?;
+        forums::store_peer_settings(data, &row, &doc).await?;
         directory::store_peer_profile(data, &doc).await?;
         return Ok(());
     }

@@ -106,6 +106,7 @@ impl Object for KnownActor {
     async fn from_json(json: ActorDoc, data: &Data<AppState>) -> Result<KnownActor, AppError> {
         let row: RemoteActorRow = convert::remote_actor_row(&json, now_ms())?;
         data.db.upsert_remote_actor(&row).await?;
+        forums::store_peer_settings(data, &row, &json).await?;
         // Profile data that does not pass the checks is left out; the actor is still usable.
         if let Err(e) = directory::store_peer_profile(data, &json).await {
             tracing::info!(actor = %json.id, error = %e, "profile data not kept");

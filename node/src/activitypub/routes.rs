@@ -125,7 +125,11 @@ pub async fn served_actor_doc(
     state: &AppState,
     actor: &KnownActor,
 ) -> Result<coopnet_schemas::actors::ActorDoc, AppError> {
-    let doc = super::directory::local_actor_doc(state, actor).await?;
+    let mut doc = super::directory::local_actor_doc(state, actor).await?;
+    if crate::forums::is_forum(actor) {
+        doc.posting_restricted_to_mods =
+            Some(state.db.forum_moderators_only(actor.id.as_str()).await?);
+    }
     if actor.actor_type != coopnet_schemas::actors::ActorType::Person.as_str() {
         return Ok(doc);
     }

@@ -38,6 +38,7 @@ pub fn routes() -> Router {
             "/api/v1/forums/following",
             get(following).post(follow_thread),
         )
+        .route("/api/v1/forums/settings", post(settings))
 }
 
 #[derive(Serialize)]
@@ -47,6 +48,8 @@ pub struct ForumView {
     pub name: String,
     pub summary: String,
     pub local: bool,
+    /// Someone here follows it, so its threads are here (always true for this node's own).
+    pub followed: bool,
 }
 
 #[derive(Serialize)]
@@ -88,11 +91,12 @@ async fn list(data: Data<AppState>) -> ApiResult<Vec<ForumView>> {
         forums
             .into_iter()
             .map(|f| ForumView {
-                handle: f.handle(),
-                local: f.is_local(),
-                id: f.id.to_string(),
-                name: f.name,
-                summary: f.summary,
+                handle: f.actor.handle(),
+                local: f.actor.is_local(),
+                followed: f.followed,
+                id: f.actor.id.to_string(),
+                name: f.actor.name,
+                summary: f.actor.summary,
             })
             .collect(),
     ))
@@ -307,6 +311,7 @@ async fn follow(
         Json(ForumView {
             handle: f.handle(),
             local: f.is_local(),
+            followed: false,
             id: f.id.to_string(),
             name: f.name,
             summary: f.summary,
@@ -515,4 +520,24 @@ async fn following(data: Data<AppState>, ApiUser(user): ApiUser) -> ApiResult<Ve
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsRequest {
+    pub forum: String,
+    /// Only the forum's moderators start threads; everyone may reply.
+    pub moderators_only_threads: bool,
+}
+
+/// A moderator chooses who starts threads in a local forum.
+async fn settings(
+    data: Data<AppState>,
+    ApiUser(user): ApiUser,
+    Json(body): Json<SettingsRequest>,
+) -> Result<StatusCode, ApiError> {
+    let forum = forums::find(&data, &body.forum).await?;
+    let forum = moderated(&data, &user, forum.id.as_str()).await?;
+    let me = forums::person_of(&data, &user).await?;
+    federated::set_moderators_only(&data, &me, &forum, body.moderators_only_threads).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

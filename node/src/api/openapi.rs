@@ -296,7 +296,8 @@ fn forum_paths() -> Value {
     let bearer = json!([{ "bearer": [] }]);
     let forum = json!({ "type": "object", "properties": {
         "id": { "type": "string", "format": "uri" }, "handle": { "type": "string" },
-        "name": { "type": "string" }, "summary": { "type": "string" }, "local": { "type": "boolean" } } });
+        "name": { "type": "string" }, "summary": { "type": "string" }, "local": { "type": "boolean" },
+        "followed": { "type": "boolean", "description": "Someone here follows it, so its threads are here." } } });
     let post = json!({ "type": "object", "properties": {
         "id": { "type": "string", "format": "uri" }, "forum": { "type": "string" },
         "thread": { "type": "string", "description": "The thread's id; a thread's own id for a thread." },
@@ -311,7 +312,7 @@ fn forum_paths() -> Value {
         "schema": { "type": "string" }, "description": "The forum's id, or a local forum's handle." });
     json!({
         "/api/v1/forums": { "get": {
-            "summary": "Forums known here: this node's, then remote ones followed here",
+            "summary": "The network's forums known here: this node's, then remote ones followed here, then others",
             "responses": with_errors(json!({ "200": ok("The forums.", list(&forum)) }))
         } },
         "/api/v1/forums/threads": {
@@ -368,6 +369,12 @@ fn forum_paths() -> Value {
                         "remove_posts": { "type": "boolean", "description": "Also remove what they wrote there." } } })),
                       "responses": with_errors(json!({ "204": done("Banned, logged and federated.") })) }
         },
+        "/api/v1/forums/settings": { "post": {
+            "summary": "Choose whether only a local forum's moderators start threads (its postingRestrictedToMods); moderators only", "security": bearer,
+            "requestBody": body(json!({ "type": "object", "required": ["forum", "moderators_only_threads"], "properties": {
+                "forum": { "type": "string" }, "moderators_only_threads": { "type": "boolean" } } })),
+            "responses": with_errors(json!({ "204": done("Saved, logged and sent to the forum's followers.") }))
+        } },
         "/api/v1/forums/bans/lift": { "post": {
             "summary": "Lift a ban (Undo(Block))", "security": bearer,
             "requestBody": body(json!({ "type": "object", "required": ["forum", "person"], "properties": {

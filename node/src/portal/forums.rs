@@ -51,6 +51,7 @@ pub fn routes() -> Router {
         .route("/forums/reports/resolve", post(resolve_report))
         .route("/forums/ban", post(ban))
         .route("/forums/unban", post(unban))
+        .route("/forums/settings", post(settings))
 }
 
 fn forum_href(forum: &KnownActor) -> String {
@@ -96,14 +97,28 @@ async fn list_with(
                 }
             }
             @if moderates { p { a href="/forums/reports" { "Reports to moderators" } } }
-            p.hint { "This node's forums, and forums elsewhere that someone here follows. Follow a forum on another node from its profile to see it here." }
+            p.hint { "This node's forums, then forums elsewhere in the network that this node knows of. Threads of a forum on another node show here once someone here follows it." }
             @if all.is_empty() { p.card { "No forums yet." } }
-            @for f in &all {
+            @for entry in &all {
+                @let f = &entry.actor;
                 article.item {
                     div {
                         h2 { a href=(forum_href(f)) { (f.name) } }
-                        p.meta { "@" (f.handle()) @if !f.is_local() { " · on another node" } }
+                        p.meta {
+                            (f.handle())
+                            @if !f.is_local() {
+                                " · on another node"
+                                @if !entry.followed { " · not followed here yet" }
+                            }
+                        }
                         @if !f.summary.is_empty() { p { (f.summary) } }
+                        @if let (Some(s), false) = (&session, entry.followed) {
+                            form.inline method="post" action="/forums/follow" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                input type="hidden" name="handle" value=(f.handle());
+                                button type="submit" { "Follow" }
+                            }
+                        }
                     }
                 }
             }
@@ -167,6 +182,8 @@ async fn forum_body(
         rows.push((t, author, replies));
     }
     let moderator = is_moderator(data, session, forum).await;
+    let unfollowed = !forum.is_local() && !data.db.is_followed_locally(forum.id.as_str()).await?;
+    let moderators_only = data.db.forum_moderators_only(forum.id.as_str()).await?;
     let (log, bans, reports) = if moderator {
         let forum_ids = [forum.id.to_string()];
         (
@@ -180,7 +197,19 @@ async fn forum_body(
     Ok(html! {
         h1 { (forum.name) }
         @if !forum.summary.is_empty() { p { (forum.summary) } }
-        p.meta { "@" (forum.handle()) " · " a href=(profile_href(forum)) { "profile" } }
+        p.meta { (forum.handle()) " · " a href=(profile_href(forum)) { "profile" } }
+        @if unfollowed {
+            p.card {
+                "No one here follows this forum yet, so its threads are not here. "
+                @if let Some(s) = session {
+                    form.inline method="post" action="/forums/follow" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        input type="hidden" name="handle" value=(forum.handle());
+                        button type="submit" { "Follow it" }
+                    }
+                }
+            }
+        }
         @if rows.is_empty() { p.card { "No threads yet." } }
         @for (t, author, replies) in &rows {
             article.item {
@@ -196,7 +225,9 @@ async fn forum_body(
                 }
             }
         }
-        @if let Some(s) = session {
+        @if moderators_only && !moderator {
+            p.hint { "Only the forum's moderators start threads here; everyone may reply." }
+        } @else if let Some(s) = session {
             section.card aria-labelledby="new-h" {
                 h2 id="new-h" { "Start a thread" }
                 @if let Some(e) = &filled.error { p.error role="alert" { (e) } }
@@ -230,6 +261,18 @@ async fn forum_body(
                     h2 id="reports-h" { "Open reports" }
                     @if reports.is_empty() { p { "None." } }
                     (reports_list(s, &reports))
+                }
+                section.card aria-labelledby="settings-h" {
+                    h2 id="settings-h" { "Who starts threads" }
+                    form method="post" action="/forums/settings" {
+                        input type="hidden" name="csrf" value=(s.csrf);
+                        input type="hidden" name="forum" value=(forum.id.as_str());
+                        label {
+                            input type="checkbox" name="moderators_only" value="1" checked[moderators_only];
+                            " Only moderators start threads (everyone may reply)"
+                        }
+                        p { button type="submit" { "Save" } }
+                    }
                 }
                 section.card aria-labelledby="bans-h" {
                     h2 id="bans-h" { "Banned" }
@@ -895,6 +938,33 @@ async fn unban(data: Data<AppState>, User(session): User, Form(form): Form<Unban
         let person = forums::find_person(&data, &form.person).await?;
         let me = forums::person_of(&data, &session.user).await?;
         federated::unban(&data, &me, &forum, &person).await?;
+        Ok::<_, AppError>(forum)
+    }
+    .await;
+    match result {
+        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
+        Err(e) => error_page(&data, Some(&session), e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsForm {
+    csrf: String,
+    forum: String,
+    #[serde(default)]
+    moderators_only: Option<String>,
+}
+
+async fn settings(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let result = async {
+        session.check_csrf(&form.csrf)?;
+        let forum = moderated_forum(&data, &session, &form.forum).await?;
+        let me = forums::person_of(&data, &session.user).await?;
+        federated::set_moderators_only(&data, &me, &forum, form.moderators_only.is_some()).await?;
         Ok::<_, AppError>(forum)
     }
     .await;

@@ -242,6 +242,18 @@ impl Db {
         .await?)
     }
 
+    /// Every remote forum this node knows of, followed or not, with whether one of our actors
+    /// follows it (follow accepted).
+    pub async fn known_remote_forums(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.id, (SELECT COUNT(*) FROM follows f JOIN local_actors l \
+             ON l.id = f.follower_id WHERE f.followee_id = r.id AND f.state = 'accepted') \
+             FROM remote_actors r WHERE r.coop_kind = 'forum' ORDER BY r.name, r.id LIMIT 500",
+        )
+        .fetch_all(self.read())
+        .await?)
+    }
+
     /// Remote forums that one of our actors follows (follow accepted).
     pub async fn followed_remote_forums(&self) -> Result<Vec<String>, StoreError> {
         Ok(sqlx::query_scalar(
@@ -444,17 +456,60 @@ impl Db {
         user_id: i64,
     ) -> Result<Vec<FollowedThreadRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT t.id AS thread_id, t.forum_id, t.title, t.last_activity_at, \
+            "SELECT * FROM (SELECT t.id AS thread_id, t.forum_id, t.title, t.last_activity_at, \
              (SELECT COUNT(*) FROM forum_posts r WHERE r.thread_id = t.id \
               AND r.removed_at IS NULL AND r.author_id <> u.actor_id \
               AND r.last_activity_at > f.seen_at) AS unread \
              FROM thread_follows f JOIN forum_posts t ON t.id = f.thread_id \
              JOIN users u ON u.id = f.user_id \
-             WHERE f.user_id = $1 AND t.removed_at IS NULL \
-             ORDER BY unread > 0 DESC, t.last_activity_at DESC LIMIT 200",
+             WHERE f.user_id = $1 AND t.removed_at IS NULL) followed \
+             ORDER BY CASE WHEN unread > 0 THEN 0 ELSE 1 END, last_activity_at DESC LIMIT 200",
         )
         .bind(user_id)
         .fetch_all(self.read())
         .await?)
+    }
+}
+
+impl Db {
+    /// Do only a forum's moderators start threads in it?
+    pub async fn forum_moderators_only(&self, forum: &str) -> Result<bool, StoreError> {
+        let n: Option<i64> = sqlx::query_scalar(
+            "SELECT moderators_only_threads FROM forum_settings WHERE forum_id = $1",
+        )
+        .bind(forum)
+        .fetch_optional(self.read())
+        .await?;
+        Ok(n == Some(1))
+    }
+
+    pub async fn set_forum_moderators_only(
+        &self,
+        forum: &str,
+        only: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO forum_settings (forum_id, moderators_only_threads) VALUES ($1, $2) \
+             ON CONFLICT (forum_id) DO UPDATE SET moderators_only_threads = excluded.moderators_only_threads",
+        )
+        .bind(forum)
+        .bind(only as i64)
+        .execute(self.write())
+        .await?;
+        Ok(())
+    }
+
+    /// May this person act as a moderator of a local forum: one of its administrators, or one
+    /// of the node's?
+    pub async fn moderates_forum(&self, forum: &str, actor: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users u WHERE u.actor_id = $2 AND (u.is_admin = 1 OR EXISTS \
+             (SELECT 1 FROM coop_admins a WHERE a.coop_id = $1 AND a.user_id = u.id))",
+        )
+        .bind(forum)
+        .bind(actor)
+        .fetch_one(self.read())
+        .await?;
+        Ok(n > 0)
     }
 }
