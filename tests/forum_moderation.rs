@@ -327,6 +327,16 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     });
     let status = send_signed(&c, &key, &cy_id, &a, &create).await;
     assert_eq!(status, 403, "A refuses a banned person's post");
+    let update = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}activities/rewrite", c.base), "type": "Update", "actor": cy_id,
+        "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"],
+        "object": { "id": answer_id, "type": "Note", "attributedTo": cy_id, "audience": forum_id,
+                    "inReplyTo": thread_id, "content": "<p>Rewritten</p>",
+                    "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
+    });
+    let status = send_signed(&c, &key, &cy_id, &a, &update).await;
+    assert_eq!(status, 403, "nor may she rewrite her posts");
     assert!(a.state().db.forum_post(&sneaked).await.unwrap().is_none());
     let (_, bans) = mo
         .get(&format!("/forums/bans?forum={}", enc(&forum_id)))
@@ -360,6 +370,20 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     .await;
     let (status, body) = reply(&cy, &thread_id, "Sorry, everyone.").await;
     assert_eq!(status, 201, "{body}");
+
+    // A direct message that mentions the forum stays private: it is no thread.
+    let secret = format!("{}notes/direct", c.base);
+    let direct = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}activities/direct", c.base), "type": "Create", "actor": cy_id,
+        "to": [forum_id],
+        "object": { "id": secret, "type": "Note", "attributedTo": cy_id,
+                    "content": "<p>@talk Just between us</p>", "to": [forum_id],
+                    "tag": [{ "type": "Mention", "href": forum_id }] }
+    });
+    let status = send_signed(&c, &key, &cy_id, &a, &direct).await;
+    assert_eq!(status, 202);
+    assert!(a.state().db.forum_post(&secret).await.unwrap().is_none());
 
     // Only moderators start threads from now on: the forum's document says so, B and C learn it
     // from the forum's Update and refuse their members' threads, and A refuses anyone else's.

@@ -9,6 +9,8 @@ CREATE TABLE forum_bans (
     moderator_id TEXT NOT NULL,
     reason TEXT,
     at INTEGER NOT NULL,
+    -- When a temporary ban ends; NULL until lifted.
+    expires_at INTEGER,
     PRIMARY KEY (forum_id, actor_id)
 );
 

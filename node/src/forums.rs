@@ -262,11 +262,15 @@ pub async fn resolve_report(
     user: &crate::store::users::UserRow,
     id: i64,
 ) -> Result<(), AppError> {
-    let report = reports_for(state, user, false)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(AppError::NotFound)?;
+    let report = state.db.report(id).await?.ok_or(AppError::NotFound)?;
+    let allowed = user.is_admin == 1
+        || moderated_forums(state, user)
+            .await?
+            .iter()
+            .any(|f| f.id.as_str() == report.forum_id);
+    if !allowed {
+        return Err(AppError::NotFound);
+    }
     let now = crate::store::now_ms();
     let resolved = state
         .db

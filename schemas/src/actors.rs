@@ -148,7 +148,11 @@ pub struct ActorDoc {
     )]
     pub featured: Option<Url>,
     /// A forum where only moderators start threads (Lemmy's term).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient_bool"
+    )]
     pub posting_restricted_to_mods: Option<bool>,
 }
 
@@ -205,6 +209,10 @@ fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
         Value::String(s) => Some(s),
         _ => None,
     })
+}
+
+fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Value::deserialize(d)?.as_bool())
 }
 
 fn lenient_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {

@@ -20,7 +20,8 @@ pub struct ForumPost {
     /// The thread's title; only threads have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// HTML; receivers sanitise it.
+    /// HTML; receivers sanitise it. Link and image posts of other software may have none.
+    #[serde(default)]
     pub content: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
@@ -66,6 +67,14 @@ impl ForumPost {
             object.get("type").and_then(Value::as_str),
             Some("Page" | "Note")
         ) && object.get("audience").is_some()
+    }
+
+    /// Addressed to everyone? Forums are public places: nothing else is taken into one.
+    pub fn is_public(&self) -> bool {
+        self.to
+            .iter()
+            .chain(self.cc.iter())
+            .any(|a| a == crate::PUBLIC || a == "as:Public" || a == "Public")
     }
 
     /// Is this a thread (a `Page` that answers nothing)?

@@ -354,6 +354,8 @@ pub async fn edit(
 ) -> Result<ForumPostRow, AppError> {
     check_body(markdown)?;
     let post = own_post(state, author, post_id).await?;
+    let forum = forum_actor(state, &post.forum_id).await?;
+    check_not_banned(state, &forum, &author.id).await?;
     let title = match (&post.thread_id, title) {
         (None, Some(t)) => Some(check_title(t)?),
         _ => None,
@@ -373,7 +375,6 @@ pub async fn edit(
         .forum_post(&post.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let forum = forum_actor(state, &post.forum_id).await?;
     send_as_author(state, author, &forum, &post, ActivityKind::Update).await?;
     Ok(post)
 }
@@ -586,9 +587,8 @@ pub async fn ban(
     if person.id == moderator.id
         || state
             .db
-            .forum_moderators(forum.id.as_str())
+            .moderates_forum(forum.id.as_str(), person.id.as_str())
             .await?
-            .contains(&person.id.to_string())
     {
         return Err(AppError::bad(
             "a forum's moderators cannot be banned from it",
@@ -604,6 +604,7 @@ pub async fn ban(
             moderator_id: moderator.id.to_string(),
             reason: reason.clone(),
             at: now,
+            expires_at: None,
         })
         .await?;
     if fresh {
@@ -845,6 +846,11 @@ fn read_post(object: &Value, author: &Url) -> Result<ForumPost, AppError> {
     if post.content.len() > MAX_CONTENT {
         return Err(AppError::bad("the post's content is too long"));
     }
+    if !post.is_public() {
+        return Err(AppError::bad(
+            "a forum post is addressed to the public; this one is not",
+        ));
+    }
     Ok(post)
 }
 
@@ -882,6 +888,7 @@ async fn row_of(
         }
     };
     let now = now_ms();
+    let trusted = same_origin(&post.id, &forum.id) && thread_id.is_none();
     let published = post
         .published
         .as_deref()
@@ -898,8 +905,9 @@ async fn row_of(
         content_html: text::sanitize_html(&post.content),
         content_md: None,
         is_local: 0,
-        pinned: 0,
-        locked: 0,
+        // What the thread says of itself counts only when the forum's own node serves it.
+        pinned: (trusted && post.stickied == Some(true)) as i64,
+        locked: (trusted && post.comments_enabled == Some(false)) as i64,
         removed_at: None,
         published_at: published,
         updated_at: None,
@@ -954,10 +962,18 @@ pub async fn receive_from_author(
                 "only its author can update a post".into(),
             ));
         }
+        if stored.forum_id != forum.id.as_str() {
+            return Err(AppError::bad("the post is in another forum"));
+        }
+        check_not_banned(data, &forum, &author.id).await?;
+        if stored.removed_at.is_some() {
+            // Removed is final: an edit does not bring it back.
+            return Ok(());
+        }
         update_from(data, &stored, &post).await?;
     } else {
         check_not_banned(data, &forum, &author.id).await?;
-        if post.is_thread() {
+        if post.is_thread() && forum.is_local() {
             check_may_start_thread(data, &forum, &author.id).await?;
         }
         let row = row_of(data, &post, &forum).await?;
@@ -1024,6 +1040,10 @@ pub async fn receive_announce(
     }
     match inner_type {
         "Create" | "Update" | "Delete" => {}
+        // Votes and other activities of forum software: nothing of ours.
+        _ if inner.is_object() && !matches!(inner_type, "Page" | "Note" | "Article") => {
+            return Ok(());
+        }
         // A post announced by id (or embedded): read it from its author's origin.
         _ => {
             let id = value_id(&inner).ok_or_else(|| AppError::bad("the object has no id"))?;
@@ -1151,6 +1171,13 @@ pub async fn implied_forum_post(
     if !object.is_object() || object.get("audience").is_some() {
         return Ok(None);
     }
+    // Only public posts belong in a forum: a direct or followers-only message that mentions a
+    // forum stays private.
+    let kind = object.get("type").and_then(Value::as_str);
+    let public = addressees(object).iter().any(|a| a.as_str() == PUBLIC);
+    if !matches!(kind, Some("Note" | "Page" | "Article")) || !public {
+        return Ok(None);
+    }
     let own = match value_id(object) {
         Some(id) => state.db.forum_post(id.as_str()).await?,
         None => None,
@@ -1224,7 +1251,11 @@ async fn receive_moderation(
     if kind != "Lock" {
         // Add or Remove: only to the forum's featured collection (a pin); others are not ours.
         let to = inner.get("target").and_then(value_id);
-        if to != Some(convert::featured_of(&forum.id)) {
+        let featured = to.is_some_and(|t| {
+            t == convert::featured_of(&forum.id)
+                || (same_origin(&t, &forum.id) && t.path().ends_with("/featured"))
+        });
+        if !featured {
             return Ok(());
         }
     }
@@ -1295,6 +1326,10 @@ async fn receive_ban(
             moderator_id: moderator.to_string(),
             reason,
             at: now,
+            expires_at: block
+                .get("expires")
+                .and_then(Value::as_str)
+                .and_then(parse_time),
         })
         .await?;
     if block.get("removeData").and_then(Value::as_bool) == Some(true) {

@@ -46,6 +46,8 @@ pub struct BanRow {
     pub moderator_id: String,
     pub reason: Option<String>,
     pub at: i64,
+    /// When a temporary ban ends (Lemmy's `expires`); `None` for a ban until lifted.
+    pub expires_at: Option<i64>,
 }
 
 /// A report (`Flag`) of a post, from a member here or a peer.
@@ -248,7 +250,8 @@ impl Db {
         Ok(sqlx::query_as(
             "SELECT r.id, (SELECT COUNT(*) FROM follows f JOIN local_actors l \
              ON l.id = f.follower_id WHERE f.followee_id = r.id AND f.state = 'accepted') \
-             FROM remote_actors r WHERE r.coop_kind = 'forum' ORDER BY r.name, r.id LIMIT 500",
+             FROM remote_actors r WHERE r.coop_kind = 'forum' ORDER BY 2 DESC, r.name, r.id \
+             LIMIT 500",
         )
         .fetch_all(self.read())
         .await?)
@@ -267,17 +270,28 @@ impl Db {
 }
 
 impl Db {
-    /// Bans `actor` from `forum`; a ban already in place keeps its first date and reason.
+    /// Bans `actor` from `forum`; a ban in force keeps its first date and reason.
     pub async fn ban_from_forum(&self, ban: &BanRow) -> Result<bool, StoreError> {
+        // A ban that has run out gives way to the new one.
+        sqlx::query(
+            "DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2 \
+             AND expires_at IS NOT NULL AND expires_at <= $3",
+        )
+        .bind(&ban.forum_id)
+        .bind(&ban.actor_id)
+        .bind(ban.at)
+        .execute(self.write())
+        .await?;
         let done = sqlx::query(
-            "INSERT INTO forum_bans (forum_id, actor_id, moderator_id, reason, at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (forum_id, actor_id) DO NOTHING",
+            "INSERT INTO forum_bans (forum_id, actor_id, moderator_id, reason, at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (forum_id, actor_id) DO NOTHING",
         )
         .bind(&ban.forum_id)
         .bind(&ban.actor_id)
         .bind(&ban.moderator_id)
         .bind(&ban.reason)
         .bind(ban.at)
+        .bind(ban.expires_at)
         .execute(self.write())
         .await?;
         Ok(done.rows_affected() > 0)
@@ -292,12 +306,15 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Is `actor` banned from `forum` now? A ban past its expiry no longer counts.
     pub async fn is_banned(&self, forum: &str, actor: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM forum_bans WHERE forum_id = $1 AND actor_id = $2",
+            "SELECT COUNT(*) FROM forum_bans WHERE forum_id = $1 AND actor_id = $2 \
+             AND (expires_at IS NULL OR expires_at > $3)",
         )
         .bind(forum)
         .bind(actor)
+        .bind(super::now_ms())
         .fetch_one(self.read())
         .await?;
         Ok(n > 0)
@@ -305,7 +322,7 @@ impl Db {
 
     pub async fn forum_bans(&self, forum: &str) -> Result<Vec<BanRow>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT forum_id, actor_id, moderator_id, reason, at FROM forum_bans \
+            "SELECT forum_id, actor_id, moderator_id, reason, at, expires_at FROM forum_bans \
              WHERE forum_id = $1 ORDER BY at DESC, actor_id",
         )
         .bind(forum)
@@ -354,18 +371,32 @@ impl Db {
         forums: Option<&[String]>,
         open_only: bool,
     ) -> Result<Vec<ReportRow>, StoreError> {
-        let rows: Vec<ReportRow> = sqlx::query_as(
+        let mut conditions = Vec::new();
+        if open_only {
+            conditions.push("resolved_at IS NULL".to_string());
+        }
+        if let Some(forums) = forums {
+            if forums.is_empty() {
+                return Ok(Vec::new());
+            }
+            let placeholders: Vec<String> = (1..=forums.len()).map(|n| format!("${n}")).collect();
+            conditions.push(format!("forum_id IN ({})", placeholders.join(", ")));
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
             "SELECT id, activity_id, post_id, forum_id, reporter_id, reason, received_at, \
-             resolved_at, resolved_by FROM forum_reports ORDER BY received_at DESC, id DESC \
-             LIMIT 500",
-        )
-        .fetch_all(self.read())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| forums.is_none_or(|f| f.contains(&r.forum_id)))
-            .filter(|r| !open_only || r.resolved_at.is_none())
-            .collect())
+             resolved_at, resolved_by FROM forum_reports {filter} \
+             ORDER BY received_at DESC, id DESC LIMIT 500"
+        );
+        let mut query = sqlx::query_as(&sql);
+        for forum in forums.unwrap_or_default() {
+            query = query.bind(forum);
+        }
+        Ok(query.fetch_all(self.read()).await?)
     }
 
     pub async fn report(&self, id: i64) -> Result<Option<ReportRow>, StoreError> {
