@@ -718,3 +718,108 @@ async fn the_portal_uploads_lists_and_filters_the_library() {
     assert!(accounts.contains("Stock sheet") && !accounts.contains("Till software"));
     a.shutdown().await;
 }
+
+/// Stops the S3 server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The library on S3-compatible object storage (moto's standalone server): a file uploaded on A
+/// is kept in the bucket, not on A's disk, and downloads from A with its checksum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_library_on_s3_compatible_storage_keeps_and_serves_its_files() {
+    ensure_moto();
+    let port = free_port();
+    let _s3 = Server(
+        std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start moto's S3 server"),
+    );
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let bucket_url = format!("{endpoint}/coopnet-library");
+    coopnode::install_crypto_provider();
+    let http = reqwest::Client::new();
+    wait_until("the S3 server makes the bucket", || async {
+        http.put(&bucket_url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+    })
+    .await;
+    std::env::set_var("COOPNET_TEST_S3_ACCESS", "test-access-key");
+    std::env::set_var("COOPNET_TEST_S3_SECRET", "test-secret-key");
+    let a = spawn_node_with_files(coopnode::config::FilesConfig {
+        store: "s3".into(),
+        bucket: Some("coopnet-library".into()),
+        endpoint: Some(endpoint.clone()),
+        region: Some("us-east-1".into()),
+        access_key_env: Some("COOPNET_TEST_S3_ACCESS".into()),
+        secret_key_env: Some("COOPNET_TEST_S3_SECRET".into()),
+        ..Default::default()
+    })
+    .await;
+    a.create_coop("press", CoopKind::Workplace).await;
+    let ada = user(&a, "ada", &["press"]).await;
+
+    let bytes = a_pdf("the tool library's rules");
+    let (status, entry) = upload(
+        &a,
+        &ada,
+        "/coops/press/library",
+        &[
+            ("title", "Tool library rules"),
+            ("summary", "Lending tools between co-ops."),
+            ("licence", "CC0-1.0"),
+            ("topic", "Tools"),
+            ("kind", "guide"),
+            ("version", "1"),
+        ],
+        Some(FilePart {
+            name: "rules.pdf",
+            content_type: Some("application/pdf"),
+            bytes: &bytes,
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{entry}");
+    let sum = entry["versions"][0]["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sum, sha256(&bytes));
+
+    let listing = http
+        .get(format!("{bucket_url}?list-type=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listing.contains(&sum),
+        "the file is in the bucket: {listing}"
+    );
+    let on_disk = a.dir.join("files");
+    assert!(
+        !on_disk.exists() || std::fs::read_dir(&on_disk).unwrap().next().is_none(),
+        "nothing is kept on A's disk"
+    );
+    let (status, _, got) = download(entry["versions"][0]["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(got, bytes);
+    assert_eq!(sha256(&got), sum);
+    a.shutdown().await;
+}

@@ -110,6 +110,15 @@ pub async fn init_node_dir(dir: &Path, port: u16) -> String {
 }
 
 pub async fn init_node_dir_with(dir: &Path, port: u16, options: NodeOptions) -> String {
+    init_node_dir_full(dir, port, options, Default::default()).await
+}
+
+async fn init_node_dir_full(
+    dir: &Path,
+    port: u16,
+    options: NodeOptions,
+    files: coopnode::config::FilesConfig,
+) -> String {
     let domain = format!("localhost:{port}");
     let config = FileConfig {
         domain: domain.clone(),
@@ -118,7 +127,7 @@ pub async fn init_node_dir_with(dir: &Path, port: u16, options: NodeOptions) -> 
         allow_private_network: options.allow_private_network,
         authorized_fetch: options.authorized_fetch,
         node_name: format!("Test node {port}"),
-        files: Default::default(),
+        files,
     };
     coopnode::cli::init(dir, &config).await.expect("init node");
     domain
@@ -143,6 +152,15 @@ pub async fn spawn_node_with(options: NodeOptions) -> TestNode {
     let port = listener.local_addr().expect("addr").port();
     let dir = temp_dir("node");
     let domain = init_node_dir_with(&dir, port, options).await;
+    start_on(dir, domain, port, listener).await
+}
+
+/// A node whose library keeps its files where `files` says (an S3-compatible store, say).
+pub async fn spawn_node_with_files(files: coopnode::config::FilesConfig) -> TestNode {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let dir = temp_dir("node");
+    let domain = init_node_dir_full(&dir, port, NodeOptions::default(), files).await;
     start_on(dir, domain, port, listener).await
 }
 
@@ -518,6 +536,29 @@ pub fn ensure_python_peer() {
     if !ok {
         run_setup(
             "the Python ActivityPub peer",
+            "python3",
+            &[
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "-r",
+                "tests/peers/requirements.txt",
+            ],
+            &workspace(),
+        );
+    }
+}
+
+/// moto's S3-compatible server (from tests/peers/requirements.txt), installed if missing.
+pub fn ensure_moto() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import moto.server, flask"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        run_setup(
+            "moto's S3 server",
             "python3",
             &[
                 "-m",
