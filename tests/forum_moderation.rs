@@ -573,6 +573,41 @@ async fn the_portal_follows_threads_takes_reports_and_bans() {
     let (_, list) = ana.get("/forums").await;
     assert!(!list.contains("Threads you follow"));
 
+    // A reply is previewed under the post it answers, and nothing is posted until Reply.
+    let (_, page) = ana.get(&thread_page).await;
+    let (status, preview) = ana
+        .post(
+            "/forums/replies",
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("parent", &answer_id),
+                ("text", "Not **here**, please. <script>alert(2)</script>"),
+                ("preview", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(preview.contains("<strong>here</strong>"), "{preview}");
+    assert!(
+        preview.contains("Not **here**, please."),
+        "the text is kept to edit"
+    );
+    assert!(!preview.contains("<script>alert(2)"));
+    let (status, refused) = ana
+        .post(
+            "/forums/replies",
+            &[
+                ("csrf", &csrf_of(&page)),
+                ("parent", &answer_id),
+                ("text", "  "),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(refused.contains("role=\"alert\""), "{refused}");
+    let replies = a.state().db.forum_replies(&thread_id).await.unwrap();
+    assert_eq!(replies.len(), 1, "only Ben's answer");
+
     // Ana reports Ben's answer from the thread page; a form without its token is refused.
     let (_, page) = ana.get(&thread_page).await;
     assert!(page.contains("action=\"/forums/report\""));

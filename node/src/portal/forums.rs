@@ -414,6 +414,7 @@ struct ThreadView<'a> {
     open: bool,
     children: HashMap<String, Vec<ForumPostRow>>,
     names: HashMap<String, String>,
+    draft: Option<ReplyDraft>,
 }
 
 fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Markup {
@@ -437,14 +438,25 @@ fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Mark
             }
             @if let Some(s) = view.session {
                 @if view.open && post.removed_at.is_none() {
-                    details {
+                    @let draft = view.draft.as_ref().filter(|d| d.parent == post.id);
+                    details open[draft.is_some()] {
                         summary { "Reply" }
+                        @if let Some(e) = draft.and_then(|d| d.error.as_ref()) { p.error role="alert" { (e) } }
+                        @if let Some(preview) = draft.and_then(|d| d.preview.as_ref()) {
+                            div.preview aria-label="Preview" { div.content { (stored_html(preview)) } }
+                        }
                         form method="post" action="/forums/replies" {
                             input type="hidden" name="csrf" value=(s.csrf);
                             input type="hidden" name="parent" value=(post.id);
                             label for=(format!("r-{}", enc(&post.id))) { "Your reply (Markdown)" }
-                            textarea id=(format!("r-{}", enc(&post.id))) name="text" required {}
-                            p { button type="submit" { "Reply" } }
+                            textarea id=(format!("r-{}", enc(&post.id))) name="text" required {
+                                (draft.map(|d| d.text.as_str()).unwrap_or_default())
+                            }
+                            p {
+                                button type="submit" name="preview" value="1" { "Preview" }
+                                " "
+                                button type="submit" { "Reply" }
+                            }
                         }
                     }
                 }
@@ -523,6 +535,14 @@ fn post_markup(view: &ThreadView<'_>, post: &ForumPostRow, depth: usize) -> Mark
     }
 }
 
+/// A reply being written, shown again under the post it answers with its preview or error.
+struct ReplyDraft {
+    parent: String,
+    text: String,
+    preview: Option<String>,
+    error: Option<String>,
+}
+
 async fn thread_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
@@ -538,53 +558,7 @@ async fn thread_page(
         if thread.thread_id.is_some() {
             return Ok(Err(Redirect::to(&thread_href(thread.thread()))));
         }
-        let forum = federated::forum_actor(&data, &thread.forum_id).await?;
-        let replies = data.db.forum_replies(&thread.id).await?;
-        let mut lookup = Names::default();
-        let mut names = HashMap::new();
-        for p in std::iter::once(&thread).chain(replies.iter()) {
-            let name = lookup.name(&data, &p.author_id).await?;
-            names.insert(p.author_id.clone(), name);
-        }
-        let mut children: HashMap<String, Vec<ForumPostRow>> = HashMap::new();
-        for r in replies {
-            let parent = r.parent_id.clone().unwrap_or_else(|| thread.id.clone());
-            children.entry(parent).or_default().push(r);
-        }
-        let following = match &session {
-            Some(s) => {
-                data.db
-                    .mark_thread_read(s.user.id, &thread.id, crate::store::now_ms())
-                    .await?;
-                data.db.follows_thread(s.user.id, &thread.id).await?
-            }
-            None => false,
-        };
-        let view = ThreadView {
-            session: session.as_ref(),
-            forum: &forum,
-            me: session.as_ref().map(|s| s.user.actor_id.clone()),
-            moderator: is_moderator(&data, session.as_ref(), &forum).await,
-            open: thread.locked == 0 && thread.removed_at.is_none(),
-            children,
-            names,
-        };
-        let title = thread.title.clone().unwrap_or_default();
-        let body = html! {
-            p.meta { a href=(forum_href(&forum)) { (forum.name) } }
-            h1 { (title) }
-            @if thread.locked == 1 { p.hint { "This thread is locked: it takes no more replies." } }
-            @if let Some(s) = &session {
-                form.inline method="post" action="/forums/follow-thread" {
-                    input type="hidden" name="csrf" value=(s.csrf);
-                    input type="hidden" name="thread" value=(thread.id);
-                    input type="hidden" name="follow" value=(if following { "0" } else { "1" });
-                    button type="submit" { (if following { "Stop following this thread" } else { "Follow this thread" }) }
-                }
-            }
-            (post_markup(&view, &thread, 0))
-        };
-        Ok::<_, AppError>(Ok((title, body)))
+        Ok::<_, AppError>(Ok(thread_body(&data, session.as_ref(), thread, None).await?))
     }
     .await;
     match result {
@@ -594,14 +568,77 @@ async fn thread_page(
     }
 }
 
+/// A thread with its replies nested, and `draft` (a reply shown again) under its parent.
+async fn thread_body(
+    data: &AppState,
+    session: Option<&Session>,
+    thread: ForumPostRow,
+    draft: Option<ReplyDraft>,
+) -> Result<(String, Markup), AppError> {
+    {
+        let forum = federated::forum_actor(data, &thread.forum_id).await?;
+        let replies = data.db.forum_replies(&thread.id).await?;
+        let mut lookup = Names::default();
+        let mut names = HashMap::new();
+        for p in std::iter::once(&thread).chain(replies.iter()) {
+            let name = lookup.name(data, &p.author_id).await?;
+            names.insert(p.author_id.clone(), name);
+        }
+        let mut children: HashMap<String, Vec<ForumPostRow>> = HashMap::new();
+        for r in replies {
+            let parent = r.parent_id.clone().unwrap_or_else(|| thread.id.clone());
+            children.entry(parent).or_default().push(r);
+        }
+        let following = match session {
+            Some(s) => {
+                data.db
+                    .mark_thread_read(s.user.id, &thread.id, crate::store::now_ms())
+                    .await?;
+                data.db.follows_thread(s.user.id, &thread.id).await?
+            }
+            None => false,
+        };
+        let view = ThreadView {
+            session,
+            forum: &forum,
+            me: session.map(|s| s.user.actor_id.clone()),
+            moderator: is_moderator(data, session, &forum).await,
+            draft,
+            open: thread.locked == 0 && thread.removed_at.is_none(),
+            children,
+            names,
+        };
+        let title = thread.title.clone().unwrap_or_default();
+        let body = html! {
+            p.meta { a href=(forum_href(&forum)) { (forum.name) } }
+            h1 { (title) }
+            @if thread.locked == 1 { p.hint { "This thread is locked: it takes no more replies." } }
+            @if let Some(s) = session {
+                form.inline method="post" action="/forums/follow-thread" {
+                    input type="hidden" name="csrf" value=(s.csrf);
+                    input type="hidden" name="thread" value=(thread.id);
+                    input type="hidden" name="follow" value=(if following { "0" } else { "1" });
+                    button type="submit" { (if following { "Stop following this thread" } else { "Follow this thread" }) }
+                }
+            }
+            (post_markup(&view, &thread, 0))
+        };
+        Ok((title, body))
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ReplyForm {
     csrf: String,
     parent: String,
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    preview: Option<String>,
 }
 
+/// Posts a reply, or with Preview shows the thread again with the reply rendered under its
+/// parent; a reply refused for what it says (empty, too long) is shown again with the reason.
 async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<ReplyForm>) -> Response {
     let result = async {
         session.check_csrf(&form.csrf)?;
@@ -610,20 +647,42 @@ async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<Reply
             .forum_post(&form.parent)
             .await?
             .ok_or_else(|| AppError::bad("no such post"))?;
-        let forum = federated::forum_actor(&data, &parent.forum_id).await?;
-        let me = forums::person_of(&data, &session.user).await?;
-        let draft = Draft {
-            title: None,
-            parent: Some(&parent.id),
-            markdown: &form.text,
+        let shown_again = |preview: Option<String>, error: Option<String>| ReplyDraft {
+            parent: parent.id.clone(),
+            text: form.text.clone(),
+            preview,
+            error,
         };
-        let row = federated::write(&data, &me, &forum, draft).await?;
-        forums::follow_thread(&data, &session.user, row.thread(), true).await?;
-        Ok(row)
+        let again = if form.preview.is_some() {
+            shown_again(Some(text::markdown_to_html(&form.text)), None)
+        } else {
+            let forum = federated::forum_actor(&data, &parent.forum_id).await?;
+            let me = forums::person_of(&data, &session.user).await?;
+            let draft = Draft {
+                title: None,
+                parent: Some(&parent.id),
+                markdown: &form.text,
+            };
+            match federated::write(&data, &me, &forum, draft).await {
+                Ok(row) => {
+                    forums::follow_thread(&data, &session.user, row.thread(), true).await?;
+                    return Ok(Redirect::to(&thread_href(row.thread())).into_response());
+                }
+                Err(AppError::BadRequest(message)) => shown_again(None, Some(message)),
+                Err(e) => return Err(e),
+            }
+        };
+        let thread = data
+            .db
+            .forum_post(parent.thread())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (title, body) = thread_body(&data, Some(&session), thread, Some(again)).await?;
+        Ok::<_, AppError>(page(&data, &title, Some(&session), body))
     }
     .await;
     match result {
-        Ok(row) => Redirect::to(&thread_href(row.thread())).into_response(),
+        Ok(response) => response,
         Err(e) => error_page(&data, Some(&session), e),
     }
 }
