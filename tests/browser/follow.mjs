@@ -87,7 +87,7 @@ function firstLine(error) {
   return String(error?.message ?? error).split('\n')[0];
 }
 
-class Walk {
+export class Walk {
   constructor(options) {
     this.options = options;
     this.deadline = Date.now() + options.timeout;

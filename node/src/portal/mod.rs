@@ -138,6 +138,7 @@ header.site nav { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:cent
 main { max-width:48rem; margin:0 auto; padding:1rem; }
 footer.site { max-width:48rem; margin:2rem auto; padding:0 1rem; color:var(--muted); font-size:.9rem; }
 form.inline { display:inline; }
+form.inline + form.inline { margin-left:.5em; }
 button, .button { background:var(--accent); color:var(--accent-ink); border:0; border-radius:4px; padding:.45rem .9rem; font:inherit; cursor:pointer; text-decoration:none; display:inline-block; }
 button.secondary { background:#fff; color:var(--accent); border:1px solid var(--accent); }
 label { display:block; font-weight:600; margin-top:.75rem; }
