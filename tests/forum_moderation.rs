@@ -371,6 +371,22 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     let (status, body) = reply(&cy, &thread_id, "Sorry, everyone.").await;
     assert_eq!(status, 201, "{body}");
 
+    // A reply "forwarded" by C in Bea's name is read from B, where it does not exist: refused,
+    // nothing kept. (A real forwarded reply is in tests/peers.rs.)
+    let forged = format!("{}forum-posts/forged-forward", b.base);
+    let bea_id = b.url("/members/bea");
+    let forwarded = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{}activities/forged-forward", b.base), "type": "Create", "actor": bea_id,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": { "id": forged, "type": "Note", "attributedTo": bea_id, "inReplyTo": thread_id,
+                    "content": "<p>Words Bea never wrote</p>",
+                    "to": ["https://www.w3.org/ns/activitystreams#Public"] }
+    });
+    let status = send_signed(&c, &key, &cy_id, &a, &forwarded).await;
+    assert_eq!(status, 401);
+    assert!(a.state().db.forum_post(&forged).await.unwrap().is_none());
+
     // A direct message that mentions the forum stays private: it is no thread.
     let secret = format!("{}notes/direct", c.base);
     let direct = json!({

@@ -144,6 +144,7 @@ fn start_peer(
     mode: &str,
     node: &TestNode,
     handle: &str,
+    extra: &[&str],
 ) -> (std::process::Child, std::path::PathBuf, u16) {
     let out = temp_dir("peer").join("result.json");
     let port = free_port();
@@ -154,6 +155,7 @@ fn start_peer(
         .arg("--out")
         .arg(&out)
         .args(["--timeout", "90", "--linger", "2"])
+        .args(extra)
         .spawn()
         .expect("start the Python peer");
     (child, out, port)
@@ -182,10 +184,11 @@ async fn replies_on(api: &Api<'_>, thread: &str) -> Vec<serde_json::Value> {
     body["replies"].as_array().cloned().unwrap_or_default()
 }
 
-/// The peer follows a forum on A, answers a thread the way Mastodon does (no `audience`, sent to
-/// the thread author's node), reports the thread and starts one by mentioning the forum. The
-/// answer and the new thread land in the forum on A and, by the forum's Announce, on B; A's
-/// moderators see the report.
+/// The peer follows a forum on A, answers two threads the way Mastodon does (no `audience`, sent
+/// to the thread author's node only: A for one, B for the other, which forwards it to the
+/// forum), reports a thread and starts one by mentioning the forum. The answers and the new
+/// thread land in the forum on A and, by the forum's Announce, on B; A's moderators see the
+/// report.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_reports_it() {
     ensure_python_peer();
@@ -211,7 +214,7 @@ async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_rep
         )
         .await;
     assert_eq!(status, 202);
-    let (peer, out, _) = start_peer("forum", &a, "talk");
+    let (peer, out, _) = start_peer("forum", &a, "talk", &["--threads", "2"]);
     wait_until("B's and the peer's follows are accepted", || async {
         a.followers_total("talk").await == 2
     })
@@ -226,7 +229,22 @@ async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_rep
         .await;
     assert_eq!(status, 201, "{thread}");
     let thread_id = thread["id"].as_str().unwrap().to_string();
+    // A second thread, written on B: Mastodon sends its reply to B only, and B forwards it.
+    let (status, other) = bea
+        .post(
+            "/forums/threads",
+            serde_json::json!({ "forum": forum_id, "title": "Pay by hours?",
+                                "text": "Does anyone pay by hours worked?" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let other_id = other["id"].as_str().unwrap().to_string();
     let result = finish(peer, &out).await;
+    assert_eq!(
+        result["thread_ids"],
+        serde_json::json!([thread_id, other_id]),
+        "the peer saw both threads"
+    );
     assert_eq!(
         result["thread_id"],
         thread_id.as_str(),
@@ -259,6 +277,18 @@ async fn a_python_peer_follows_a_forum_answers_a_thread_as_mastodon_does_and_rep
             .any(|r| r["id"] == reply_id.as_str())
     })
     .await;
+    // The answer to B's thread went to B alone; B forwarded it, A took it from its origin and
+    // announced it, so it is in the thread on both.
+    let forwarded = result["reply_ids"][1].as_str().unwrap().to_string();
+    for api in [&ann, &bea] {
+        wait_until("the forwarded answer is in B's thread", || async {
+            replies_on(api, &other_id)
+                .await
+                .iter()
+                .any(|r| r["id"] == forwarded.as_str() && r["parent"] == other_id.as_str())
+        })
+        .await;
+    }
 
     let (_, reports) = mo.get("/forums/reports").await;
     let report = reports
@@ -302,7 +332,7 @@ async fn a_member_follows_a_lemmy_style_community_and_answers_its_thread() {
         node: &a,
         token: member_token(&a, "ann", &[], &[]).await,
     };
-    let (peer, out, port) = start_peer("community", &a, "-");
+    let (peer, out, port) = start_peer("community", &a, "-", &[]);
     let handle = format!("@tools@localhost:{port}");
     let followed = loop {
         // The peer may still be starting.

@@ -125,7 +125,9 @@ class Peer:
         self.rejected = asyncio.Event()
         self.note_arrived = asyncio.Event()
         self.mode = "coop"
-        self.thread = None
+        self.thread = None  # the first thread the forum announced
+        self.threads = []  # every thread announced, in order
+        self.expected_threads = 1
         self.thread_arrived = asyncio.Event()
         # The Lemmy-style community this peer hosts in community mode, with a key of its own.
         self.group_id = f"{origin}/c/{GROUP}"
@@ -148,6 +150,8 @@ class Peer:
             "note_id": None,
             "reply_id": None,
             "thread_id": None,
+            "thread_ids": [],
+            "reply_ids": [],
             "flag_status": None,
             "started_thread_id": None,
             "start_status": None,
@@ -554,8 +558,8 @@ class Peer:
     # ---- forum mode: follow a forum, answer a thread as Mastodon does, report it ----
 
     async def note_thread(self, inner):
-        """Take the first thread (a Page) the forum announces, embedded in a Create or by id."""
-        if self.thread is not None:
+        """Take the threads (Pages) the forum announces, embedded in a Create or by id."""
+        if len(self.threads) >= self.expected_threads:
             return
         if isinstance(inner, dict) and inner.get("type") == "Create":
             inner = inner.get("object")
@@ -566,16 +570,30 @@ class Peer:
                 self.error(f"could not fetch an announced object: {problem}")
                 return
         if isinstance(inner, dict) and inner.get("type") == "Page":
-            self.thread = inner
-            self.result["thread_id"] = inner.get("id")
-            self.thread_arrived.set()
+            if any(thread.get("id") == inner.get("id") for thread in self.threads):
+                return
+            self.threads.append(inner)
+            self.thread = self.threads[0]
+            self.result["thread_id"] = self.thread.get("id")
+            self.result["thread_ids"] = [thread.get("id") for thread in self.threads]
+            if len(self.threads) >= self.expected_threads:
+                self.thread_arrived.set()
 
-    async def answer_thread_as_mastodon(self):
-        """A reply as Mastodon writes one: to the public, cc the author, no `audience`,
-        delivered to the thread author's (shared) inbox."""
-        self.phase = "waiting for the forum to announce a thread"
+    async def answer_threads_as_mastodon(self):
+        """Answer every thread awaited, each as Mastodon writes a reply."""
+        self.phase = "waiting for the forum to announce its threads"
         await self.thread_arrived.wait()
-        author_id = id_for_object(self.thread.get("attributedTo"))
+        statuses = []
+        for thread in self.threads:
+            statuses.append(await self.answer_thread_as_mastodon(thread))
+        failed = [status for status in statuses if not is_success(status)]
+        self.result["reply_status"] = failed[0] if failed else statuses[0]
+        self.save()
+
+    async def answer_thread_as_mastodon(self, thread):
+        """A reply as Mastodon writes one: to the public, cc the author, no `audience`,
+        delivered to the thread author's (shared) inbox only. Returns the HTTP status."""
+        author_id = id_for_object(thread.get("attributedTo"))
         author = await self.fetch(author_id)
         inbox = (author.get("endpoints") or {}).get("sharedInbox") or author["inbox"]
         reply = self.remember(
@@ -583,7 +601,7 @@ class Peer:
                 "id": self.new_object_id(),
                 "type": "Note",
                 "attributedTo": self.actor_id,
-                "inReplyTo": self.thread["id"],
+                "inReplyTo": thread["id"],
                 "content": FORUM_REPLY_CONTENT,
                 "to": [PUBLIC],
                 "cc": [f"{self.actor_id}/followers", author_id],
@@ -602,10 +620,12 @@ class Peer:
                 "object": reply,
             }
         )
-        self.result["reply_id"] = reply["id"]
-        self.phase = "sending the reply"
-        self.result["reply_status"] = await self.deliver(inbox, create)
+        self.result["reply_id"] = self.result["reply_id"] or reply["id"]
+        self.result["reply_ids"].append(reply["id"])
+        self.phase = "sending a reply"
+        status = await self.deliver(inbox, create)
         self.save()
+        return status
 
     async def report_thread(self):
         flag = self.remember(
@@ -657,7 +677,7 @@ class Peer:
 
     async def run_forum_flow(self, node, handle):
         await self.follow_coop(node, handle)
-        await self.answer_thread_as_mastodon()
+        await self.answer_threads_as_mastodon()
         await self.report_thread()
         await self.start_thread_as_mastodon()
         for step in ("reply_status", "flag_status", "start_status"):
@@ -793,6 +813,7 @@ async def run_peer(args):
     peer = Peer(f"http://localhost:{sock.getsockname()[1]}", args.out)
     peer.reply_to_containing = args.reply_to_containing
     peer.mode = args.mode
+    peer.expected_threads = args.threads
     peer.save()
     runner = await start_server(peer, sock)
     log.info("serving %s", peer.actor_id)
@@ -880,6 +901,7 @@ def parse_arguments(argv):
         help="coop: follow a co-op and answer a note; forum: follow a forum, answer a thread as "
         "Mastodon does and report it; community: host a Lemmy-style community and wait for an answer",
     )
+    parser.add_argument("--threads", type=int, default=1, help="forum mode: how many announced threads to answer")
     parser.add_argument("--linger", type=float, default=1.0, help="seconds to keep serving after the flow")
     parser.add_argument("--selftest", action="store_true", help="sign and verify against itself, then exit")
     args = parser.parse_args(argv)

@@ -1218,6 +1218,62 @@ pub async fn implied_forum_post(
     Ok(Some(with_audience(object.clone(), &forum.id)))
 }
 
+/// A public reply that answers a post written here in another node's forum without naming the
+/// forum (Mastodon sends it to the post's author only): forwarded to the forum, signed by this
+/// node, so that it lands in the thread. The forum reads it from its origin; the copy here comes
+/// back in the forum's `Announce`. Only the author's node forwards, once per activity.
+pub async fn forward_to_forum(state: &AppState, activity: &Activity) -> Result<(), AppError> {
+    let object = &activity.object;
+    if activity.known_kind() != Some(ActivityKind::Create)
+        || !object.is_object()
+        || object.get("audience").is_some()
+        || !addressees(object).iter().any(|a| a.as_str() == PUBLIC)
+    {
+        return Ok(());
+    }
+    let parent = match object.get("inReplyTo").and_then(value_id) {
+        Some(parent) => state.db.forum_post(parent.as_str()).await?,
+        None => None,
+    };
+    let Some(parent) = parent.filter(|p| p.is_local == 1) else {
+        return Ok(());
+    };
+    let forum = forum_actor(state, &parent.forum_id).await?;
+    if forum.is_local()
+        || state
+            .db
+            .outbox_activity(activity.id.as_str())
+            .await?
+            .is_some()
+    {
+        return Ok(());
+    }
+    let inbox = forum.shared_inbox.clone().unwrap_or(forum.inbox.clone());
+    let body = serde_json::to_string(activity)?;
+    let object_id = value_id(object).map(|u| u.to_string());
+    state
+        .db
+        .publish_activity(&crate::store::outbox::NewActivity {
+            id: activity.id.as_str(),
+            actor_id: state.settings.url("/actor").as_str(),
+            activity_type: &activity.kind,
+            object_id: object_id.as_deref(),
+            body: &body,
+            is_public: false,
+            published_at: now_ms(),
+            inboxes: &[(
+                inbox.to_string(),
+                coopnet_federation::origin::authority(&inbox),
+            )],
+            post: None,
+            order: None,
+            credit: None,
+        })
+        .await?;
+    state.wake_deliveries();
+    Ok(())
+}
+
 /// A moderation action the forum announces: a pin (`Add`/`Remove` to its `featured`), a lock
 /// (`Lock`, `Undo(Lock)`), a ban (`Block`, `Undo(Block)`). The forum's `Announce` is its word on
 /// its own threads and members; an action on a post of another forum is refused.

@@ -99,7 +99,7 @@ pub async fn receive(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), AppError> {
-    let activity: Activity = serde_json::from_slice(body)?;
+    let mut activity: Activity = serde_json::from_slice(body)?;
     super::refuse_blocked(data, &activity.actor).await?;
     if let Some(object) = activity.object_id() {
         super::refuse_blocked(data, &object).await?;
@@ -145,11 +145,11 @@ pub async fn receive(
         .await
         .map_err(|e| AppError::Unauthorized(format!("cannot read the actor's key: {e}")))?;
     if signature.key_id != actor.public_key_id {
-        return Err(AppError::Unauthorized(
-            "the signing key is not the actor's key".into(),
-        ));
-    }
-    if let Err(e) = signatures::verify(&request, &signature, &actor.public_key_pem, now) {
+        match forwarded_reply(data, kind, &activity, &signature, &request, now).await? {
+            Some(object) => activity.object = object,
+            None => return Ok(()),
+        }
+    } else if let Err(e) = signatures::verify(&request, &signature, &actor.public_key_pem, now) {
         // The actor may have a new key since we stored it; look once more, unless just fetched.
         let fetched_recently = actor.fetched_at.is_some_and(|t| now_ms() - t < 60_000);
         if fetched_recently {
@@ -191,6 +191,70 @@ pub async fn receive(
     wake_host_if_dead(data, &actor).await
 }
 
+/// An activity signed by someone other than its actor: another node forwarding what it was sent,
+/// a reply from Mastodon to its member's post in one of our forums. Nothing in it is trusted
+/// but the ids: it must be a `Create` signed by a node we can read, its object is read from the
+/// object's own origin and must be the actor's, and it is taken only as a public reply in one of
+/// our forums (that object is returned). Anything else signed by the wrong key is 401, and so is
+/// a forwarded reply whose object cannot be read.
+async fn forwarded_reply(
+    data: &Data<AppState>,
+    kind: ActivityKind,
+    activity: &Activity,
+    signature: &SignatureHeader,
+    request: &SignedRequest<'_>,
+    now: SystemTime,
+) -> Result<Option<Value>, AppError> {
+    let refuse = || AppError::Unauthorized("the signing key is not the actor's key".into());
+    // Only what claims to be a reply in one of our forums is worth reading from its origin.
+    if kind != ActivityKind::Create
+        || forums::implied_forum_post(data, &activity.object)
+            .await?
+            .is_none()
+    {
+        return Err(refuse());
+    }
+    let owner = signature.key_id.split('#').next().unwrap_or_default();
+    let owner = Url::parse(owner).map_err(|_| refuse())?;
+    super::refuse_blocked(data, &owner).await?;
+    let forwarder = super::actor(&owner, data).await.map_err(|_| refuse())?;
+    if forwarder.public_key_id != signature.key_id {
+        return Err(refuse());
+    }
+    signatures::verify(request, signature, &forwarder.public_key_pem, now)?;
+    let object_id = activity
+        .object_id()
+        .ok_or_else(|| AppError::bad("the activity's object has no id"))?;
+    if !same_origin(&object_id, &activity.actor) {
+        return Err(AppError::bad(
+            "the object is on another origin than its actor",
+        ));
+    }
+    let object = fetch_object_http::<_, Value>(&object_id, data)
+        .await
+        .map_err(|e| {
+            AppError::Unauthorized(format!(
+                "the activity is not signed by its actor, and its object cannot be read from its \
+                 origin: {e}"
+            ))
+        })?
+        .object;
+    let author = object
+        .get("attributedTo")
+        .and_then(coopnet_schemas::activities::value_id);
+    if author.as_ref() != Some(&activity.actor)
+        || coopnet_schemas::activities::value_id(&object).as_ref() != Some(&object_id)
+    {
+        return Err(AppError::bad("the object at its origin is not the actor's"));
+    }
+    match forums::implied_forum_post(data, &object).await? {
+        Some(object) => Ok(Some(object)),
+        None => Err(AppError::bad(
+            "the object at its origin is not a public reply in this node's forums",
+        )),
+    }
+}
+
 /// A host that sends us something is alive: if we had given up on it, send what waited.
 async fn wake_host_if_dead(data: &Data<AppState>, actor: &KnownActor) -> Result<(), AppError> {
     let host = coopnet_federation::origin::authority(&actor.inbox);
@@ -222,6 +286,7 @@ async fn apply(
             activity.object = object;
             return forums::receive_from_author(data, &activity, actor).await;
         }
+        forums::forward_to_forum(data, activity).await?;
     }
     match kind {
         ActivityKind::Follow => receive_follow(data, activity, actor).await,
