@@ -1238,7 +1238,12 @@ pub async fn forward_to_forum(state: &AppState, activity: &Activity) -> Result<(
     let Some(parent) = parent.filter(|p| p.is_local == 1) else {
         return Ok(());
     };
-    let forum = forum_actor(state, &parent.forum_id).await?;
+    let Some(forum) = super::stored_actor(state, &parent.forum_id)
+        .await?
+        .filter(forums::is_forum)
+    else {
+        return Ok(());
+    };
     if forum.is_local()
         || state
             .db

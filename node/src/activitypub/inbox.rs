@@ -23,7 +23,7 @@ use coopnet_federation::{
 };
 use coopnet_schemas::library::LibraryDocument;
 use coopnet_schemas::{
-    activities::{Activity, ActivityKind},
+    activities::{value_id, Activity, ActivityKind},
     actors::{ActorDoc, ActorType},
     credits::EconomicEvent,
     directory::ListingDoc,
@@ -144,9 +144,19 @@ pub async fn receive(
     let mut actor = super::actor(&activity.actor, data)
         .await
         .map_err(|e| AppError::Unauthorized(format!("cannot read the actor's key: {e}")))?;
+    let mut forwarded_body = None;
     if signature.key_id != actor.public_key_id {
         match forwarded_reply(data, kind, &activity, &signature, &request, now).await? {
-            Some(object) => activity.object = object,
+            Some(object) => {
+                // Nothing the forwarder chose is kept: the activity is known here by an id made
+                // from its object's, and holds the object as read from its origin.
+                let object_id = coopnet_schemas::activities::value_id(&object)
+                    .ok_or_else(|| AppError::bad("the object has no id"))?;
+                activity.id = Url::parse(&format!("{object_id}#forwarded-create"))
+                    .map_err(|_| AppError::bad("unreadable object id"))?;
+                activity.object = object;
+                forwarded_body = Some(serde_json::to_string(&activity)?);
+            }
             None => return Ok(()),
         }
     } else if let Err(e) = signatures::verify(&request, &signature, &actor.public_key_pem, now) {
@@ -160,7 +170,9 @@ pub async fn receive(
     }
 
     let id = activity.id.as_str();
-    let body_text = std::str::from_utf8(body).unwrap_or_default();
+    let body_text = forwarded_body
+        .as_deref()
+        .unwrap_or_else(|| std::str::from_utf8(body).unwrap_or_default());
     if !data
         .db
         .claim_inbox_activity(
@@ -195,8 +207,9 @@ pub async fn receive(
 /// a reply from Mastodon to its member's post in one of our forums. Nothing in it is trusted
 /// but the ids: it must be a `Create` signed by a node we can read, its object is read from the
 /// object's own origin and must be the actor's, and it is taken only as a public reply in one of
-/// our forums (that object is returned). Anything else signed by the wrong key is 401, and so is
-/// a forwarded reply whose object cannot be read.
+/// our forums (that object is returned; `None` when we hold it already). It is taken only from
+/// the node where the answered post was written, the one that forwards. Anything else signed by
+/// the wrong key is 401, and so is a forwarded reply whose object cannot be read.
 async fn forwarded_reply(
     data: &Data<AppState>,
     kind: ActivityKind,
@@ -206,16 +219,29 @@ async fn forwarded_reply(
     now: SystemTime,
 ) -> Result<Option<Value>, AppError> {
     let refuse = || AppError::Unauthorized("the signing key is not the actor's key".into());
-    // Only what claims to be a reply in one of our forums is worth reading from its origin.
-    if kind != ActivityKind::Create
-        || forums::implied_forum_post(data, &activity.object)
-            .await?
-            .is_none()
+    // Only what claims to answer a post in one of our forums is worth reading from its origin,
+    // and only the node where the answered post was written forwards it.
+    let parent = match activity.object.get("inReplyTo").and_then(value_id) {
+        Some(parent) if kind == ActivityKind::Create => data.db.forum_post(parent.as_str()).await?,
+        _ => None,
+    };
+    let Some(parent) = parent else {
+        return Err(refuse());
+    };
+    if forums::implied_forum_post(data, &activity.object)
+        .await?
+        .is_none()
     {
         return Err(refuse());
     }
     let owner = signature.key_id.split('#').next().unwrap_or_default();
     let owner = Url::parse(owner).map_err(|_| refuse())?;
+    if !same_origin(
+        &owner,
+        &Url::parse(&parent.author_id).map_err(|_| refuse())?,
+    ) {
+        return Err(refuse());
+    }
     super::refuse_blocked(data, &owner).await?;
     let forwarder = super::actor(&owner, data).await.map_err(|_| refuse())?;
     if forwarder.public_key_id != signature.key_id {
@@ -229,6 +255,10 @@ async fn forwarded_reply(
         return Err(AppError::bad(
             "the object is on another origin than its actor",
         ));
+    }
+    if data.db.forum_post(object_id.as_str()).await?.is_some() {
+        // Here already (sent to us directly, or forwarded before).
+        return Ok(None);
     }
     let object = fetch_object_http::<_, Value>(&object_id, data)
         .await
