@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::time::SystemTime;
-
 use coopnode::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
@@ -42,34 +40,6 @@ async fn unread(api: &Api<'_>, thread: &str) -> Option<i64> {
         .iter()
         .find(|t| t["thread"] == thread)
         .and_then(|t| t["unread"].as_i64())
-}
-
-/// A signed POST of `activity` by `actor` (on `from`) to `to`'s shared inbox; the status.
-async fn send_signed(
-    from: &TestNode,
-    key: &str,
-    actor: &str,
-    to: &TestNode,
-    activity: &Value,
-) -> u16 {
-    let inbox = url::Url::parse(&to.url("/inbox")).unwrap();
-    let body = serde_json::to_vec(activity).unwrap();
-    let headers = signed_post_headers(
-        key,
-        &format!("{actor}#main-key"),
-        &inbox,
-        &body,
-        SystemTime::now(),
-    );
-    from.http
-        .post(inbox)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -325,7 +295,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "inReplyTo": thread_id, "content": "<p>Sneaked in</p>",
                     "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
     });
-    let status = send_signed(&c, &key, &cy_id, &a, &create).await;
+    let status = send_signed(&c, &key, &cy_id, &a.url("/inbox"), &create).await;
     assert_eq!(status, 403, "A refuses a banned person's post");
     let update = json!({
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -335,7 +305,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "inReplyTo": thread_id, "content": "<p>Rewritten</p>",
                     "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
     });
-    let status = send_signed(&c, &key, &cy_id, &a, &update).await;
+    let status = send_signed(&c, &key, &cy_id, &a.url("/inbox"), &update).await;
     assert_eq!(status, 403, "nor may she rewrite her posts");
     assert!(a.state().db.forum_post(&sneaked).await.unwrap().is_none());
     let (_, bans) = mo
@@ -383,7 +353,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "content": "<p>Words Bea never wrote</p>",
                     "to": ["https://www.w3.org/ns/activitystreams#Public"] }
     });
-    let status = send_signed(&c, &key, &cy_id, &a, &forwarded).await;
+    let status = send_signed(&c, &key, &cy_id, &a.url("/inbox"), &forwarded).await;
     assert_eq!(status, 401);
     assert!(a.state().db.forum_post(&forged).await.unwrap().is_none());
 
@@ -397,7 +367,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "content": "<p>@talk Just between us</p>", "to": [forum_id],
                     "tag": [{ "type": "Mention", "href": forum_id }] }
     });
-    let status = send_signed(&c, &key, &cy_id, &a, &direct).await;
+    let status = send_signed(&c, &key, &cy_id, &a.url("/inbox"), &direct).await;
     assert_eq!(status, 202);
     assert!(a.state().db.forum_post(&secret).await.unwrap().is_none());
 
@@ -439,7 +409,7 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
                     "name": "Uninvited", "content": "<p>Hi</p>",
                     "to": [forum_id, "https://www.w3.org/ns/activitystreams#Public"] }
     });
-    let status = send_signed(&c, &key, &cy_id, &a, &create).await;
+    let status = send_signed(&c, &key, &cy_id, &a.url("/inbox"), &create).await;
     assert_eq!(
         status, 403,
         "A refuses a thread from a peer that did not know"

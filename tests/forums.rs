@@ -5,8 +5,6 @@
 
 mod support;
 
-use std::time::SystemTime;
-
 use coopnode::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
@@ -34,27 +32,6 @@ async fn replies(api: &Api<'_>, thread: &str) -> Vec<String> {
         .flatten()
         .map(|r| r["id"].as_str().unwrap_or_default().to_string())
         .collect()
-}
-
-async fn send_signed(node: &TestNode, key: &str, actor: &str, inbox: &str, activity: Value) -> u16 {
-    let inbox = url::Url::parse(inbox).unwrap();
-    let body = serde_json::to_vec(&activity).unwrap();
-    let headers = signed_post_headers(
-        key,
-        &format!("{actor}#main-key"),
-        &inbox,
-        &body,
-        SystemTime::now(),
-    );
-    node.http
-        .post(inbox)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -225,7 +202,7 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
         &private_key(&b, "bea").await,
         &bea_id,
         &a.url("/coops/talk/inbox"),
-        json!({
+        &json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": b.url("/activities/late-reply"), "type": "Create", "actor": bea_id,
             "object": { "id": late, "type": "Note", "attributedTo": bea_id,
@@ -256,7 +233,7 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
             &key,
             &bea_id,
             &a.url("/inbox"),
-            json!({
+            &json!({
                 "@context": "https://www.w3.org/ns/activitystreams",
                 "id": b.url(&format!("/activities/bad-{n}")), "type": "Create", "actor": bea_id,
                 "object": object
@@ -307,7 +284,7 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
         &private_key(&a, "talk").await,
         &forum_id,
         &b.url("/inbox"),
-        json!({
+        &json!({
             "@context": "https://www.w3.org/ns/activitystreams",
             "id": a.url("/activities/forged-announce"), "type": "Announce", "actor": forum_id,
             "object": {

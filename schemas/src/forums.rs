@@ -74,7 +74,7 @@ impl ForumPost {
         self.to
             .iter()
             .chain(self.cc.iter())
-            .any(|a| a == crate::PUBLIC || a == "as:Public" || a == "Public")
+            .any(|a| crate::is_public_address(a))
     }
 
     /// Is this a thread (a `Page` that answers nothing)?

@@ -24,5 +24,10 @@ pub use handle::{Handle, HandleError};
 /// The ActivityStreams public collection, used to address public posts.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 
+/// Is this address the public collection, in any of the forms peers write it?
+pub fn is_public_address(address: &str) -> bool {
+    address == PUBLIC || address == "as:Public" || address == "Public"
+}
+
 /// Media type of ActivityPub documents.
 pub const ACTIVITY_JSON: &str = "application/activity+json";

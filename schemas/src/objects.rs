@@ -57,7 +57,7 @@ impl Note {
         self.to
             .iter()
             .chain(self.cc.iter())
-            .any(|a| a == crate::PUBLIC || a == "as:Public" || a == "Public")
+            .any(|a| crate::is_public_address(a))
     }
 }
 

@@ -813,6 +813,35 @@ pub async fn member_token(
     token(node, name)
 }
 
+/// A POST of `activity` to `inbox`, signed with `key` as `actor`'s `#main-key`, from `node`'s
+/// client; the status it gets.
+pub async fn send_signed(
+    node: &TestNode,
+    key: &str,
+    actor: &str,
+    inbox: &str,
+    activity: &serde_json::Value,
+) -> u16 {
+    let inbox = Url::parse(inbox).unwrap();
+    let body = serde_json::to_vec(activity).unwrap();
+    let headers = signed_post_headers(
+        key,
+        &format!("{actor}#main-key"),
+        &inbox,
+        &body,
+        std::time::SystemTime::now(),
+    );
+    node.http
+        .post(inbox)
+        .headers(headers)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Percent-encodes a query value.
 pub fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()

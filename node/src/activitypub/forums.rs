@@ -1159,11 +1159,22 @@ fn addressees(object: &Value) -> Vec<Url> {
     out
 }
 
+/// Is a peer's object addressed to the public (`to` or `cc`, in any form peers write it)?
+fn is_public_object(object: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| match object.get(*field) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .any(|a| a.as_str().is_some_and(coopnet_schemas::is_public_address)),
+        Some(Value::String(a)) => coopnet_schemas::is_public_address(a),
+        _ => false,
+    })
+}
+
 /// A `Note` that names no forum but answers a post in one of this node's forums (or edits such
 /// an answer), or starts a thread by mentioning one of them: the post as it belongs in that
 /// forum, with its `audience` filled in. `None` for anything else, which is then taken as an
-/// ordinary post. Replies in other nodes' forums are
-/// left to those forums, so every node shows what the forum accepted.
+/// ordinary post. Replies in other nodes' forums are left to those forums (see
+/// `forward_to_forum`), so every node shows what the forum accepted.
 pub async fn implied_forum_post(
     state: &AppState,
     object: &Value,
@@ -1174,7 +1185,7 @@ pub async fn implied_forum_post(
     // Only public posts belong in a forum: a direct or followers-only message that mentions a
     // forum stays private.
     let kind = object.get("type").and_then(Value::as_str);
-    let public = addressees(object).iter().any(|a| a.as_str() == PUBLIC);
+    let public = is_public_object(object);
     if !matches!(kind, Some("Note" | "Page" | "Article")) || !public {
         return Ok(None);
     }
@@ -1227,7 +1238,7 @@ pub async fn forward_to_forum(state: &AppState, activity: &Activity) -> Result<(
     if activity.known_kind() != Some(ActivityKind::Create)
         || !object.is_object()
         || object.get("audience").is_some()
-        || !addressees(object).iter().any(|a| a.as_str() == PUBLIC)
+        || !is_public_object(object)
     {
         return Ok(());
     }

@@ -416,11 +416,7 @@ pub async fn moderators(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = actor_of_collection(&data, &name, &uri).await?;
-    if !crate::forums::is_forum(&actor) {
-        return Err(AppError::NotFound);
-    }
-    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let actor = forum_of_collection(&data, &name, &method, &uri, &headers).await?;
     let ids: Vec<Value> = data
         .db
         .forum_moderators(actor.id.as_str())
@@ -428,16 +424,39 @@ pub async fn moderators(
         .into_iter()
         .map(Value::String)
         .collect();
-    Ok(FederationJson(OrderedCollection {
+    let id = Url::parse(&format!("{}/moderators", actor.id)).map_err(|_| AppError::NotFound)?;
+    Ok(whole_collection(id, ids))
+}
+
+/// The forum whose collection the path names (404 for another kind of actor), once the request
+/// passes authorized fetch.
+async fn forum_of_collection(
+    data: &Data<AppState>,
+    name: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<KnownActor, AppError> {
+    let actor = actor_of_collection(data, name, uri).await?;
+    if !crate::forums::is_forum(&actor) {
+        return Err(AppError::NotFound);
+    }
+    check_signed_fetch(data, method, uri, headers).await?;
+    Ok(actor)
+}
+
+/// A short collection served whole, without pages.
+fn whole_collection(id: Url, items: Vec<Value>) -> Response {
+    FederationJson(OrderedCollection {
         context: context::object_context(),
-        id: Url::parse(&format!("{}/moderators", actor.id)).map_err(|_| AppError::NotFound)?,
+        id,
         kind: "OrderedCollection".into(),
-        total_items: ids.len() as u64,
+        total_items: items.len() as u64,
         first: None,
         last: None,
-        ordered_items: Some(ids),
+        ordered_items: Some(items),
     })
-    .into_response())
+    .into_response()
 }
 
 /// A forum's pinned threads (Lemmy's `featured`); this node's own are embedded.
@@ -448,11 +467,7 @@ pub async fn featured(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let actor = actor_of_collection(&data, &name, &uri).await?;
-    if !crate::forums::is_forum(&actor) {
-        return Err(AppError::NotFound);
-    }
-    check_signed_fetch(&data, &method, &uri, &headers).await?;
+    let actor = forum_of_collection(&data, &name, &method, &uri, &headers).await?;
     let mut items = Vec::new();
     for thread in data.db.forum_threads(actor.id.as_str()).await? {
         if thread.pinned == 0 {
@@ -465,16 +480,10 @@ pub async fn featured(
             Value::String(thread.id.clone())
         });
     }
-    Ok(FederationJson(OrderedCollection {
-        context: context::object_context(),
-        id: super::convert::featured_of(&actor.id),
-        kind: "OrderedCollection".into(),
-        total_items: items.len() as u64,
-        first: None,
-        last: None,
-        ordered_items: Some(items),
-    })
-    .into_response())
+    Ok(whole_collection(
+        super::convert::featured_of(&actor.id),
+        items,
+    ))
 }
 
 /// One of our forum posts as a `Page` or `Note`, or a Tombstone (410) once removed.
