@@ -192,8 +192,9 @@ async fn a_moderator_on_a_pins_locks_bans_and_answers_reports_across_the_network
     let (status, second) = reply(&cy, &thread_id, "Buy <script>alert(1)</script> pills").await;
     assert_eq!(status, 201, "{second}");
     let second_id = second["id"].as_str().unwrap().to_string();
-    wait_until("Cy's second answer reaches A", || async {
+    wait_until("Cy's second answer reaches A and B", || async {
         reply_on(&mo, &thread_id, &second_id).await.is_some()
+            && reply_on(&bea, &thread_id, &second_id).await.is_some()
     })
     .await;
 
