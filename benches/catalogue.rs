@@ -14,10 +14,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use coopnode::{
-    coops::CoopKind,
-    store::{actors::RemoteActorRow, follows::FollowState, items::ItemRow, now_ms},
-};
+use coopnode::core::store::actors::RemoteActorRow;
+use coopnode::core::store::follows::FollowState;
+use coopnode::core::store::now_ms;
+use coopnode::features::coops::CoopKind;
+use coopnode::features::market::store::items::ItemRow;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 const NODES: usize = 50;

@@ -34,12 +34,12 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use coopnode::{
-    activitypub::{convert, outgoing, KnownActor},
-    config::FileConfig,
-    coops::CoopKind,
-    store::{follows::FollowState, now_ms, posts::PostRow},
-};
+use coopnode::core::config::FileConfig;
+use coopnode::core::federation::{convert, KnownActor};
+use coopnode::core::store::follows::FollowState;
+use coopnode::core::store::now_ms;
+use coopnode::features::coops::CoopKind;
+use coopnode::features::posts::store::PostRow;
 use rsa::{pkcs8::EncodePublicKey, RsaPrivateKey};
 use serde_json::{json, Value};
 use sqlx::Connection;
@@ -800,7 +800,7 @@ async fn publish_and_wait(
     text: &str,
 ) -> anyhow::Result<FanOut> {
     let start = Instant::now();
-    let post = outgoing::publish_note(node.state(), coop, text)
+    let post = coopnode::features::posts::publish_note(node.state(), coop, text)
         .await
         .context("publish")?;
     let queued = start.elapsed();

@@ -19,7 +19,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use support::{spawn_node, token, Api, TestNode};
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
 

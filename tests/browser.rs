@@ -3,7 +3,7 @@
 
 mod support;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,7 +8,8 @@ mod support;
 
 use std::time::SystemTime;
 
-use coopnode::{coops::CoopKind, store::actors::RemoteActorRow};
+use coopnode::core::store::actors::RemoteActorRow;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
 
@@ -556,7 +557,7 @@ async fn a_transfer_to_an_unknown_person_is_rejected_and_refunded_once() {
             outbox: None,
             public_key_id: format!("{ghost}#main-key"),
             public_key_pem: String::new(),
-            fetched_at: coopnode::store::now_ms(),
+            fetched_at: coopnode::core::store::now_ms(),
         })
         .await
         .unwrap();

@@ -8,7 +8,8 @@ mod support;
 
 use std::time::SystemTime;
 
-use coopnode::{coops::CoopKind, store::credits::account};
+use coopnode::features::coops::CoopKind;
+use coopnode::features::credits::store::account;
 use serde_json::{json, Value};
 use support::*;
 
@@ -456,7 +457,7 @@ async fn a_local_order_in_credits_is_paid_at_once_and_refunded_when_cancelled() 
     let second = orders[0]["id"].as_str().unwrap().to_string();
     assert_eq!(coop_balance(&ana, "bakery").await, 6_000);
     let coop = node.coop("bakery").await;
-    let spent = coopnode::store::credits::CreditMove {
+    let spent = coopnode::features::credits::store::CreditMove {
         id: node.url("/credits/transfers/spent"),
         kind: "transfer",
         state: "settled",

@@ -9,7 +9,7 @@ mod support;
 
 use std::time::SystemTime;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
 

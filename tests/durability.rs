@@ -11,7 +11,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use coopnode::{coops::CoopKind, store::Db};
+use coopnode::core::store::Db;
+use coopnode::features::coops::CoopKind;
 use support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_coopnode");

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::{Duration, SystemTime};
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::json;
 use support::*;
 
@@ -85,7 +85,7 @@ async fn follows_are_accepted_and_posts_reach_every_followers_portal() {
     .await;
     let post_id = feed[0]["id"].as_str().unwrap().to_string();
     c.unfollow("council", &printshop_on(&c, &b).await).await;
-    coopnode::activitypub::outgoing::share_post(a.state(), &a.coop("bakery").await, &post_id)
+    coopnode::features::posts::share_post(a.state(), &a.coop("bakery").await, &post_id)
         .await
         .expect("share");
     wait_until("C's feed shows the share", || async {
@@ -99,7 +99,7 @@ async fn follows_are_accepted_and_posts_reach_every_followers_portal() {
     }
 }
 
-async fn printshop_on(node: &TestNode, b: &TestNode) -> coopnode::activitypub::KnownActor {
+async fn printshop_on(node: &TestNode, b: &TestNode) -> coopnode::core::federation::KnownActor {
     let row = node
         .state()
         .db
@@ -107,7 +107,7 @@ async fn printshop_on(node: &TestNode, b: &TestNode) -> coopnode::activitypub::K
         .await
         .unwrap()
         .unwrap();
-    coopnode::activitypub::convert::remote_actor(&row).unwrap()
+    coopnode::core::federation::convert::remote_actor(&row).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -454,7 +454,7 @@ async fn production_nodes_refuse_http_and_private_peers() {
     let printshop = dev.create_coop("printshop", CoopKind::Workplace).await;
 
     let handle = coopnet_schemas::Handle::parse(&dev.handle("printshop")).unwrap();
-    let lookup = coopnode::activitypub::resolve_handle(&handle, &production.data()).await;
+    let lookup = coopnode::core::federation::resolve_handle(&handle, &production.data()).await;
     assert!(lookup.is_err(), "a loopback peer is not looked up");
 
     let inbox = url::Url::parse(&production.url("/inbox")).unwrap();

@@ -5,7 +5,7 @@
 
 mod support;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use support::*;
 
@@ -70,10 +70,11 @@ async fn a_thread_on_a_is_written_from_b_and_answered_from_c() {
         .post("/forums/follow", json!({ "handle": handle }))
         .await;
     assert_eq!(status, 202, "{followed}");
-    let on_b = coopnode::activitypub::stored_actor(b.state(), followed["id"].as_str().unwrap())
-        .await
-        .unwrap()
-        .expect("the forum is known on B");
+    let on_b =
+        coopnode::core::federation::stored_actor(b.state(), followed["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .expect("the forum is known on B");
     let (status, _) = bea
         .post(
             "/forums/follow",

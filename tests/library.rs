@@ -6,7 +6,7 @@
 
 mod support;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use support::*;
@@ -571,13 +571,13 @@ async fn a_peer_document_must_keep_its_downloads_on_its_own_origin() {
         "Handbook",
     );
     let refused =
-        coopnode::activitypub::library::store_document(&data, &press, &elsewhere, true).await;
+        coopnode::features::library::wire::store_document(&data, &press, &elsewhere, true).await;
     assert_eq!(refused.unwrap_err().status().as_u16(), 400);
     let no_checksum = json!({ "id": a.url("/library/forged"), "type": "Document",
         "attributedTo": press.id.as_str(), "name": "x",
         "url": { "type": "Link", "href": a.url("/library/files/x"), "sha256": "nope", "size": 1, "version": "1" } });
     let refused =
-        coopnode::activitypub::library::store_document(&data, &press, &no_checksum, true).await;
+        coopnode::features::library::wire::store_document(&data, &press, &no_checksum, true).await;
     assert_eq!(refused.unwrap_err().status().as_u16(), 400);
     let (_, listed) = c.get("/api/v1/library").await;
     assert_eq!(listed, "[]", "nothing stored");
@@ -585,7 +585,7 @@ async fn a_peer_document_must_keep_its_downloads_on_its_own_origin() {
     // A well-formed one is kept, sanitised: no script, no active type, a bare file name.
     let fine = doc(a.url(&format!("/library/files/{sha}")), "<b>Handbook</b>");
     assert!(
-        coopnode::activitypub::library::store_document(&data, &press, &fine, true)
+        coopnode::features::library::wire::store_document(&data, &press, &fine, true)
             .await
             .unwrap()
     );
@@ -763,7 +763,7 @@ async fn a_library_on_s3_compatible_storage_keeps_and_serves_its_files() {
     .await;
     std::env::set_var("COOPNET_TEST_S3_ACCESS", "test-access-key");
     std::env::set_var("COOPNET_TEST_S3_SECRET", "test-secret-key");
-    let a = spawn_node_with_files(coopnode::config::FilesConfig {
+    let a = spawn_node_with_files(coopnode::core::config::FilesConfig {
         store: "s3".into(),
         bucket: Some("coopnet-library".into()),
         endpoint: Some(endpoint.clone()),

@@ -6,11 +6,9 @@ mod support;
 
 use std::time::SystemTime;
 
-use coopnode::{
-    catalogue::ItemFields,
-    coops::CoopKind,
-    store::orders::{NewLine, NewOrder},
-};
+use coopnode::features::coops::CoopKind;
+use coopnode::features::market::store::orders::{NewLine, NewOrder};
+use coopnode::features::market::ItemFields;
 use serde_json::{json, Value};
 use support::*;
 
@@ -444,7 +442,7 @@ async fn a_thousand_concurrent_orders_for_a_hundred_units_accept_exactly_a_hundr
     let bakery = b.create_coop("bakery", CoopKind::Workplace).await;
     let buyers = c.create_coop("buyers", CoopKind::ConsumerCouncil).await;
     b.follow("bakery", &c.handle("buyers")).await;
-    let item = coopnode::catalogue::create_item(
+    let item = coopnode::features::market::create_item(
         b.state(),
         &bakery,
         &ItemFields {

@@ -5,7 +5,7 @@
 
 mod support;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use support::*;
 
 /// The first link on a page whose address starts with `prefix`.

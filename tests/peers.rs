@@ -6,7 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use support::*;
 
 fn read_result(path: &std::path::Path) -> serde_json::Value {
@@ -44,10 +44,10 @@ async fn a_python_activitypub_peer_follows_receives_and_replies() {
     // A catalogue item reaches the peer as a Note it can show, with price, stock, region, image
     // and a link back.
     let bakery = a.coop("bakery").await;
-    let item = coopnode::catalogue::create_item(
+    let item = coopnode::features::market::create_item(
         a.state(),
         &bakery,
-        &coopnode::catalogue::ItemFields {
+        &coopnode::features::market::ItemFields {
             name: "Seeded rye loaf".into(),
             description: "Baked with **local** rye.".into(),
             unit: "loaf".into(),

@@ -8,7 +8,9 @@ mod support;
 use std::time::SystemTime;
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
-use coopnode::{activitypub, coops::CoopKind, people::RESUME_MAX_BYTES};
+use coopnode::core::federation as activitypub;
+use coopnode::features::coops::CoopKind;
+use coopnode::features::people::RESUME_MAX_BYTES;
 use rsa::{pkcs1v15::Pkcs1v15Sign, pkcs8::DecodePrivateKey, RsaPrivateKey};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -388,7 +390,7 @@ async fn each_part_is_seen_only_by_whom_its_visibility_allows() {
 
     // What a co-op the member applies to receives: public and network parts only.
     let user = a.state().db.user_by_username("ana").await.unwrap().unwrap();
-    let shared = coopnode::people::shareable_profile(a.state(), user.id)
+    let shared = coopnode::features::people::shareable_profile(a.state(), user.id)
         .await
         .unwrap();
     assert_eq!(

@@ -4,9 +4,11 @@ mod support;
 
 use std::collections::HashSet;
 
-use coopnode::store::{
-    actors::RemoteActorRow, follows::FollowState, outbox::NewActivity, posts::PostRow, Db,
-};
+use coopnode::core::store::actors::RemoteActorRow;
+use coopnode::core::store::follows::FollowState;
+use coopnode::core::store::outbox::NewActivity;
+use coopnode::core::store::Db;
+use coopnode::features::posts::store::PostRow;
 use support::*;
 
 async fn fresh_db() -> Db {
@@ -60,7 +62,7 @@ fn remote(id: &str, host: &str) -> RemoteActorRow {
 
 async fn local(db: &Db, name: &str) -> String {
     let id = format!("https://here.example/coops/{name}");
-    db.insert_local_actor(&coopnode::store::actors::LocalActorRow {
+    db.insert_local_actor(&coopnode::core::store::actors::LocalActorRow {
         id: id.clone(),
         username: name.into(),
         actor_type: "Organization".into(),
@@ -150,9 +152,7 @@ async fn concurrent_claims_never_hand_out_a_delivery_twice() {
         is_public: true,
         published_at: 1_000,
         inboxes: &inboxes,
-        post: None,
-        order: None,
-        credit: None,
+        alongside: &[],
     })
     .await
     .unwrap();
@@ -199,9 +199,7 @@ async fn a_lapsed_lease_is_claimed_again_and_retries_wait_their_turn() {
         is_public: true,
         published_at: 1_000,
         inboxes: &inboxes,
-        post: None,
-        order: None,
-        credit: None,
+        alongside: &[],
     })
     .await
     .unwrap();

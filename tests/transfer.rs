@@ -7,7 +7,7 @@ mod support;
 
 use std::process::Command;
 
-use coopnode::coops::CoopKind;
+use coopnode::features::coops::CoopKind;
 use sqlx::Connection;
 use support::*;
 
@@ -32,26 +32,26 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
     let port = free_port();
     let dir = temp_dir("move");
     let domain = format!("localhost:{port}");
-    let config = coopnode::config::FileConfig {
+    let config = coopnode::core::config::FileConfig {
         domain: domain.clone(),
-        database_url: coopnode::store::Db::sqlite_url(&dir),
+        database_url: coopnode::core::store::Db::sqlite_url(&dir),
         listen: format!("127.0.0.1:{port}"),
         allow_private_network: true,
         authorized_fetch: false,
         node_name: "Moving node".into(),
         files: Default::default(),
     };
-    coopnode::cli::init(&dir, &config).await.unwrap();
+    coopnode::app::cli::init(&dir, &config).await.unwrap();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
     let node = coopnode::app::start(coopnode::app::open(&dir).await.unwrap(), listener).unwrap();
     let state = node.state().clone();
-    let row = coopnode::coops::create_coop(
+    let row = coopnode::features::coops::create_coop(
         &state.db,
         &state.settings,
-        coopnode::coops::NewCoop {
-            handle: coopnode::coops::Username::parse("bakery").unwrap(),
+        coopnode::features::coops::NewCoop {
+            handle: coopnode::features::coops::Username::parse("bakery").unwrap(),
             name: "Moving Bakery",
             kind: CoopKind::Workplace,
             summary: "",
@@ -61,8 +61,8 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
     )
     .await
     .unwrap();
-    let bakery = coopnode::activitypub::convert::local_actor(&row, &state.settings);
-    coopnode::activitypub::outgoing::publish_note(&state, &bakery, "Posted before the move")
+    let bakery = coopnode::core::federation::convert::local_actor(&row, &state.settings);
+    coopnode::features::posts::publish_note(&state, &bakery, "Posted before the move")
         .await
         .unwrap();
     let b = spawn_node().await;
@@ -117,7 +117,7 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
     let moved = coopnode::app::start(coopnode::app::open(&dir).await.unwrap(), listener).unwrap();
     assert_eq!(
         moved.state().db.backend(),
-        coopnode::store::Backend::Postgres
+        coopnode::core::store::Backend::Postgres
     );
     let home = reqwest::get(format!("http://{domain}/"))
         .await
@@ -135,7 +135,7 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
             .unwrap(),
         1
     );
-    coopnode::activitypub::outgoing::publish_note(moved.state(), &bakery, "Posted after the move")
+    coopnode::features::posts::publish_note(moved.state(), &bakery, "Posted after the move")
         .await
         .unwrap();
     wait_until("the follower receives the new post", || async {

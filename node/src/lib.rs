@@ -4,28 +4,9 @@
 //! Storage (`store`), the ActivityPub side (`activitypub`), the portal (`portal`), the JSON API
 //! (`api`) and who exists on the node (`coops`) are assembled into a running node by `app`.
 
-pub mod activitypub;
-pub mod api;
 pub mod app;
-pub mod catalogue;
-pub mod cli;
-pub mod config;
-pub mod coops;
-pub mod credits;
-pub mod demo;
-pub mod directory;
-pub mod error;
-pub mod files;
-pub mod forums;
-pub mod library;
-pub mod orders;
-pub mod people;
-pub mod planning;
-pub mod planning_cli;
-pub mod portal;
-pub mod store;
-pub mod text;
-pub mod work;
+pub mod core;
+pub mod features;
 
 /// Installs the process-wide TLS crypto provider (ring) that outgoing https needs. Safe to call
 /// more than once.

@@ -13,5 +13,5 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    coopnode::cli::run(coopnode::cli::Cli::parse()).await
+    coopnode::app::cli::run(coopnode::app::cli::Cli::parse()).await
 }

@@ -13,13 +13,15 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
-use coopnode::{
-    activitypub::{self, convert, outgoing, KnownActor},
-    app::{self, AppState, RunningNode},
-    config::FileConfig,
-    coops::{self, CoopKind, NewCoop, Username},
-    store::Db,
-};
+use coopnode::app;
+use coopnode::app::RunningNode;
+use coopnode::core::config::FileConfig;
+use coopnode::core::federation as activitypub;
+use coopnode::core::federation::{convert, outgoing, KnownActor};
+use coopnode::core::store::Db;
+use coopnode::core::AppState;
+use coopnode::features::coops;
+use coopnode::features::coops::{CoopKind, NewCoop, Username};
 use rsa::{pkcs1v15::Pkcs1v15Sign, pkcs8::DecodePrivateKey, RsaPrivateKey};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -117,7 +119,7 @@ async fn init_node_dir_full(
     dir: &Path,
     port: u16,
     options: NodeOptions,
-    files: coopnode::config::FilesConfig,
+    files: coopnode::core::config::FilesConfig,
 ) -> String {
     let domain = format!("localhost:{port}");
     let config = FileConfig {
@@ -129,7 +131,9 @@ async fn init_node_dir_full(
         node_name: format!("Test node {port}"),
         files,
     };
-    coopnode::cli::init(dir, &config).await.expect("init node");
+    coopnode::app::cli::init(dir, &config)
+        .await
+        .expect("init node");
     domain
 }
 
@@ -156,7 +160,7 @@ pub async fn spawn_node_with(options: NodeOptions) -> TestNode {
 }
 
 /// A node whose library keeps its files where `files` says (an S3-compatible store, say).
-pub async fn spawn_node_with_files(files: coopnode::config::FilesConfig) -> TestNode {
+pub async fn spawn_node_with_files(files: coopnode::core::config::FilesConfig) -> TestNode {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let dir = temp_dir("node");
@@ -285,7 +289,7 @@ impl TestNode {
 
     pub async fn post(&self, as_handle: &str, text: &str) -> String {
         let me = self.coop(as_handle).await;
-        outgoing::publish_note(self.state(), &me, text)
+        coopnode::features::posts::publish_note(self.state(), &me, text)
             .await
             .expect("publish")
             .id
@@ -293,14 +297,14 @@ impl TestNode {
 
     pub async fn edit_post(&self, as_handle: &str, id: &str, text: &str) {
         let me = self.coop(as_handle).await;
-        outgoing::update_note(self.state(), &me, id, text)
+        coopnode::features::posts::update_note(self.state(), &me, id, text)
             .await
             .expect("update");
     }
 
     pub async fn delete_post(&self, as_handle: &str, id: &str) {
         let me = self.coop(as_handle).await;
-        outgoing::delete_note(self.state(), &me, id)
+        coopnode::features::posts::delete_note(self.state(), &me, id)
             .await
             .expect("delete");
     }

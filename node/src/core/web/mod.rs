@@ -1,0 +1,136 @@
+//! The portal: server-rendered pages that show the network to people.
+//!
+//! Public to read; logging in is for acting. Pages work without JavaScript, carry one `h1`,
+//! label every field, and fit a phone screen. Remote HTML is sanitised before it is stored, and
+//! only ever inserted here as that sanitised HTML.
+
+pub mod api;
+pub mod auth;
+
+use axum::{http::header, response::IntoResponse};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::core::web::auth::Session;
+
+/// The frame around every page.
+pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (node_name) }
+                link rel="stylesheet" href="/style.css";
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site {
+                    a.brand href="/" { (node_name) }
+                    nav aria-label="Main" {
+                        a href="/" { "Network feed" }
+                        a href="/search" { "Find co-ops" }
+                        a href="/catalogue" { "Catalogue" }
+                        a href="/jobs" { "Jobs" }
+                        a href="/forums" { "Forums" }
+                        a href="/directory" { "Directory" }
+                        a href="/coops" { "Co-ops" }
+                        a href="/library" { "Library" }
+                        @if let Some(s) = session {
+                            a href="/basket" { "Basket" }
+                            a href="/orders" { "Orders" }
+                            a href="/plans" { "Planning" }
+                            a href="/credits" { "Credits" }
+                            a href="/admin" { "My co-ops" }
+                            a href="/profile" { "My profile" }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(s.csrf);
+                                button type="submit" { "Log out" }
+                            }
+                        } @else {
+                            a href="/login" { "Log in" }
+                        }
+                    }
+                }
+                main id="main" { (body) }
+                footer.site {
+                    p { "A node of Coopnet, the co-operative network. Free software under the AGPL-3.0." }
+                }
+            }
+        }
+    }
+}
+
+/// Sanitised HTML from the store, inserted as is.
+pub fn stored_html(html: &str) -> PreEscaped<&str> {
+    PreEscaped(html)
+}
+
+const STYLE: &str = r#"
+:root { --ink:#1b1b1b; --muted:#4a4a4a; --line:#c9c9c9; --bg:#fdfcf9; --accent:#0b5d3b; --accent-ink:#ffffff; --warn:#8a1c1c; }
+* { box-sizing: border-box; }
+body { margin:0; font:16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--ink); background:var(--bg); }
+a { color:var(--accent); }
+a:focus, button:focus, input:focus, select:focus, textarea:focus { outline:3px solid #e0a800; outline-offset:2px; }
+.skip { position:absolute; left:-999px; }
+.skip:focus { left:8px; top:8px; background:#fff; padding:4px 8px; }
+header.site { display:flex; flex-wrap:wrap; gap:.5rem 1.5rem; align-items:center; padding:.75rem 1rem; border-bottom:1px solid var(--line); background:#fff; }
+header.site .brand { font-weight:700; font-size:1.2rem; text-decoration:none; color:var(--ink); }
+header.site nav { display:flex; flex-wrap:wrap; gap:.5rem 1rem; align-items:center; }
+main { max-width:48rem; margin:0 auto; padding:1rem; }
+footer.site { max-width:48rem; margin:2rem auto; padding:0 1rem; color:var(--muted); font-size:.9rem; }
+form.inline { display:inline; }
+form.inline + form.inline { margin-left:.5em; }
+button, .button { background:var(--accent); color:var(--accent-ink); border:0; border-radius:4px; padding:.45rem .9rem; font:inherit; cursor:pointer; text-decoration:none; display:inline-block; }
+button.secondary { background:#fff; color:var(--accent); border:1px solid var(--accent); }
+label { display:block; font-weight:600; margin-top:.75rem; }
+input[type=text], input[type=password], input[type=search], textarea, select { width:100%; padding:.5rem; border:1px solid #767676; border-radius:4px; font:inherit; background:#fff; color:var(--ink); }
+textarea { min-height:8rem; }
+.hint { color:var(--muted); font-size:.9rem; margin:.25rem 0; }
+article.post { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.75rem 1rem; margin:1rem 0; overflow-wrap:anywhere; }
+article.post header { display:flex; flex-wrap:wrap; gap:.25rem .75rem; align-items:baseline; }
+article.post .who { font-weight:700; }
+article.post .handle, article.post time, .meta { color:var(--muted); font-size:.9rem; }
+article.post .content img { max-width:100%; height:auto; }
+.card { background:#fff; border:1px solid var(--line); border-radius:6px; padding:1rem; margin:1rem 0; }
+.notice { background:#e8f3ee; border-left:4px solid var(--accent); padding:.5rem .75rem; }
+.error { background:#fbeaea; border-left:4px solid var(--warn); padding:.5rem .75rem; }
+form.share { display:flex; flex-wrap:wrap; gap:.5rem; align-items:center; margin:-.5rem 0 1rem; }
+form.share label { display:inline; margin:0; font-weight:400; }
+form.share select { width:auto; }
+.pager { display:flex; justify-content:space-between; margin:1rem 0; }
+dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; }
+dl.facts dt { font-weight:600; }
+dl.facts dd { margin:0; }
+table { border-collapse:collapse; width:100%; }
+th, td { text-align:left; border-bottom:1px solid var(--line); padding:.35rem .25rem; }
+div.chart svg { max-width:100%; height:auto; }
+section#round { overflow-x:auto; }
+input[type=number], input[type=url] { width:100%; padding:.5rem; border:1px solid #767676; border-radius:4px; font:inherit; background:#fff; color:var(--ink); }
+p.check label { display:inline; font-weight:600; margin-left:.4rem; }
+nav.admin-links { display:flex; flex-wrap:wrap; gap:.5rem 1rem; margin:.5rem 0 1rem; }
+article.item, article.order { background:#fff; border:1px solid var(--line); border-radius:6px; padding:.75rem 1rem; margin:1rem 0; overflow-wrap:anywhere; }
+article.item { display:flex; flex-wrap:wrap; gap:.5rem 1rem; }
+article.item img { width:8rem; height:8rem; object-fit:cover; border-radius:4px; }
+article.item h2 { font-size:1.15rem; margin:0 0 .25rem; }
+article.item p, article.order p { margin:.25rem 0; }
+img.item-image { max-width:100%; height:auto; border-radius:6px; }
+.price, .total { font-weight:600; }
+strong.low { color:var(--warn); }
+strong.out { color:var(--muted); }
+.scroll { overflow-x:auto; }
+code.checksum { overflow-wrap:anywhere; font-size:.85rem; }
+ol.history { margin:.25rem 0; padding-left:1.25rem; color:var(--muted); font-size:.9rem; }
+@media (max-width: 30rem) { main { padding:.5rem; } header.site { padding:.5rem; } }
+"#;
+
+/// The portal's one stylesheet.
+pub async fn style() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+}

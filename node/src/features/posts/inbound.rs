@@ -1,0 +1,129 @@
+//! TODO
+
+use crate::core::error::AppError;
+use crate::core::federation::inbox::object_id;
+use crate::core::federation::inbox::MAX_CONTENT;
+use crate::core::federation::KnownActor;
+use crate::core::store::{now_ms, parse_time};
+use crate::core::text;
+use crate::core::AppState;
+use crate::features::posts::store::PostRow;
+use activitypub_federation::{config::Data, fetch::fetch_object_http};
+use coopnet_federation::origin::same_origin;
+use coopnet_schemas::{activities::Activity, objects::Note};
+use serde_json::Value;
+use url::Url;
+
+/// Stores an announcement from a peer if it concerns this node: its author is followed here,
+/// it answers one of our posts, or it is addressed to one of our actors. Backfill stores what
+/// it reads without asking. Returns whether a new post was stored.
+pub async fn store_note(
+    data: &Data<AppState>,
+    author: &KnownActor,
+    object: &Value,
+    from_backfill: bool,
+) -> Result<bool, AppError> {
+    let note: Note = serde_json::from_value(object.clone())
+        .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?;
+    if !matches!(note.kind.as_str(), "Note" | "Article" | "Page") {
+        return Ok(false);
+    }
+    // Only public posts reach the portal; private messages have their own places (enquiries).
+    if !note.is_public() {
+        return Ok(false);
+    }
+    if !same_origin(&note.id, &author.id) {
+        return Err(AppError::bad(
+            "the object's id is on another origin than its actor",
+        ));
+    }
+    if note.attributed_to != author.id {
+        return Err(AppError::bad("the object is attributed to someone else"));
+    }
+    if note.content.len() > MAX_CONTENT {
+        return Err(AppError::bad("the object's content is too long"));
+    }
+    let in_reply_to = note.in_reply_to.as_ref().map(Url::to_string);
+    if !from_backfill && !concerns_us(data, author, &note, in_reply_to.as_deref()).await? {
+        return Ok(false);
+    }
+    let now = now_ms();
+    let published = note
+        .published
+        .as_deref()
+        .and_then(parse_time)
+        .map(|t| t.min(now))
+        .unwrap_or(now);
+    let post = PostRow {
+        id: note.id.to_string(),
+        author_id: author.id.to_string(),
+        content_html: text::sanitize_html(&note.content),
+        content_source: None,
+        in_reply_to,
+        is_local: 0,
+        published_at: published,
+        updated_at: None,
+        received_at: now,
+        deleted_at: None,
+    };
+    Ok(data.db.insert_post(&post).await?)
+}
+
+async fn concerns_us(
+    data: &Data<AppState>,
+    author: &KnownActor,
+    note: &Note,
+    in_reply_to: Option<&str>,
+) -> Result<bool, AppError> {
+    if data.db.is_followed_locally(author.id.as_str()).await? {
+        return Ok(true);
+    }
+    if let Some(parent) = in_reply_to {
+        if data.db.post(parent).await?.is_some_and(|p| p.is_local == 1) {
+            return Ok(true);
+        }
+    }
+    for addressee in note.to.iter().chain(note.cc.iter()) {
+        if data.db.local_actor(addressee).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// An Announce (share) by an actor we follow: store the shared post and who shared it.
+pub async fn store_share(
+    data: &Data<AppState>,
+    sharer: &KnownActor,
+    activity: &Activity,
+) -> Result<(), AppError> {
+    let post_id = object_id(activity)?;
+    if !data.db.is_followed_locally(sharer.id.as_str()).await? {
+        return Ok(());
+    }
+    if data.db.post(post_id.as_str()).await?.is_none() {
+        let note = fetch_object_http::<_, Note>(&post_id, data).await?.object;
+        if !same_origin(&note.id, &note.attributed_to) {
+            return Err(AppError::bad(
+                "the shared post's id is on another origin than its author",
+            ));
+        }
+        let author = crate::core::federation::actor(&note.attributed_to, data).await?;
+        store_note(data, &author, &serde_json::to_value(note)?, true).await?;
+    }
+    let shared_at = activity
+        .published
+        .as_deref()
+        .and_then(parse_time)
+        .map(|t| t.min(now_ms()))
+        .unwrap_or_else(now_ms);
+    data.db
+        .insert_share(
+            activity.id.as_str(),
+            sharer.id.as_str(),
+            post_id.as_str(),
+            shared_at,
+        )
+        .await?;
+    Ok(())
+}
