@@ -313,12 +313,8 @@ pub struct Dispatch;
 
 #[async_trait::async_trait]
 impl Features for Dispatch {
-    async fn actor_doc(
-        &self,
-        data: &Data<AppState>,
-        actor: &KnownActor,
-    ) -> Result<ActorDoc, AppError> {
-        directory::local_actor_doc(data, actor).await
+    async fn actor_doc(&self, state: &AppState, actor: &KnownActor) -> Result<ActorDoc, AppError> {
+        served_actor_doc(state, actor).await
     }
 
     async fn peer_actor_stored(
@@ -365,5 +361,30 @@ impl Features for Dispatch {
         now: SystemTime,
     ) -> Result<Option<Value>, AppError> {
         forums::forwarded_reply(data, kind, activity, signature, request, now).await
+    }
+}
+
+/// One of our actors' documents as peers receive it, fetched or in an `Update`: a member's
+/// `Person` carries the public parts of their profile, and only those, whoever asks.
+pub async fn served_actor_doc(
+    state: &AppState,
+    actor: &KnownActor,
+) -> Result<coopnet_schemas::actors::ActorDoc, AppError> {
+    let mut doc = crate::features::directory::wire::local_actor_doc(state, actor).await?;
+    if crate::features::forums::is_forum(actor) {
+        doc.posting_restricted_to_mods =
+            Some(state.db.forum_moderators_only(actor.id.as_str()).await?);
+    }
+    if actor.actor_type != coopnet_schemas::actors::ActorType::Person.as_str() {
+        return Ok(doc);
+    }
+    match crate::features::people::view_of(state, &actor.username, None).await {
+        Ok((_, shown)) => Ok(crate::features::people::wire::person_with_public_profile(
+            doc,
+            &shown,
+            &state.settings,
+        )),
+        Err(AppError::NotFound) => Ok(doc),
+        Err(e) => Err(e),
     }
 }

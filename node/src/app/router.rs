@@ -1,9 +1,21 @@
 //! The node's routes: the ActivityPub endpoints, the portal's pages and the JSON API of every
 //! feature, and the few URLs that answer peers and people differently (content negotiation).
 
+use crate::core::error::AppError;
+use crate::core::federation::{inbox, serve as routes};
 use crate::core::web::style;
 use crate::core::AppState;
 use crate::core::MAX_BODY;
+use crate::core::{federation as activitypub, web as portal};
+use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
+use axum::{
+    extract::{DefaultBodyLimit, Path as UrlPath},
+    http::{HeaderMap, Method, Uri},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use url::Url;
 
 /// The portal's pages.
 fn portal_routes() -> Router {
@@ -53,19 +65,6 @@ fn portal_routes() -> Router {
         .merge(crate::features::people::portal::routes())
 }
 
-use crate::core::error::AppError;
-use crate::core::federation::{inbox, serve as routes};
-use crate::core::{federation as activitypub, web as portal};
-use activitypub_federation::config::{Data, FederationConfig, FederationMiddleware};
-use axum::{
-    extract::{DefaultBodyLimit, Path as UrlPath},
-    http::{HeaderMap, Method, Uri},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-    Router,
-};
-use url::Url;
-
 /// `/coops/{name}` and `/members/{name}`: an actor document for peers, a profile page for people.
 async fn actor_or_page(
     data: Data<AppState>,
@@ -95,7 +94,7 @@ async fn post_or_page(
     session: portal::auth::MaybeUser,
 ) -> Response {
     if routes::wants_activity_json(&headers) {
-        routes::post_json(&data, &id, &method, &uri, &headers)
+        crate::features::posts::wire::post_json(&data, &id, &method, &uri, &headers)
             .await
             .into_response()
     } else {
@@ -215,9 +214,11 @@ async fn forum_post_or_page(
     headers: HeaderMap,
 ) -> Response {
     if routes::wants_activity_json(&headers) {
-        return routes::forum_post_json(&data, &id, &method, &uri, &headers)
-            .await
-            .into_response();
+        return crate::features::forums::serve::forum_post_json(
+            &data, &id, &method, &uri, &headers,
+        )
+        .await
+        .into_response();
     }
     let url = data.settings.url(&format!("/forum-posts/{id}"));
     let thread = match data.db.forum_post(url.as_str()).await {
@@ -288,8 +289,7 @@ async fn health(data: Data<AppState>) -> Response {
     match data.db.queue_counts().await {
         Ok(q) => axum::Json(serde_json::json!({
             "status": "ok",
-            "deliveries": { "pending": q.pending, "done": q.done, "failed": q.failed },
-        }))
+            "deliveries": { "pending": q.pending, "done": q.done, "failed": q.failed }}))
         .into_response(),
         Err(e) => AppError::from(e).into_response(),
     }
@@ -326,8 +326,14 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/items/{id}", get(item_or_page))
         .route("/jobs/{id}", get(job_or_page))
         .route("/forum-posts/{id}", get(forum_post_or_page))
-        .route("/coops/{name}/moderators", get(routes::moderators))
-        .route("/coops/{name}/featured", get(routes::featured))
+        .route(
+            "/coops/{name}/moderators",
+            get(crate::features::forums::serve::moderators),
+        )
+        .route(
+            "/coops/{name}/featured",
+            get(crate::features::forums::serve::featured),
+        )
         .route("/listings/{id}", get(listing_or_page))
         .route("/activities/{id}", get(routes::activity_json))
         .route("/.well-known/webfinger", get(routes::webfinger))

@@ -87,11 +87,7 @@ impl AppState {
 #[async_trait::async_trait]
 pub trait Features: Send + Sync + 'static {
     /// One of our actors' documents, with what the features add to it (profiles, settings).
-    async fn actor_doc(
-        &self,
-        data: &Data<AppState>,
-        actor: &KnownActor,
-    ) -> Result<ActorDoc, AppError>;
+    async fn actor_doc(&self, state: &AppState, actor: &KnownActor) -> Result<ActorDoc, AppError>;
 
     /// A peer's actor document has just been stored: the features keep their parts of it.
     async fn peer_actor_stored(

@@ -5,8 +5,6 @@ use coopnet_schemas::{
     actors::{ActorDoc, ActorType, Endpoints, Image, PublicKey},
     context,
     directory::CoopProfileDoc,
-    objects::{Note, Source},
-    PUBLIC,
 };
 use url::Url;
 
@@ -14,10 +12,9 @@ use crate::core::config::Settings;
 use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::store::actors::{LocalActorRow, RemoteActorRow};
-use crate::core::store::rfc3339;
-use crate::features::posts::store::PostRow;
 
-fn join(base: &Url, suffix: &str) -> Url {
+/// `base` with `/suffix` appended: an actor's collection ids.
+pub fn join(base: &Url, suffix: &str) -> Url {
     Url::parse(&format!("{}/{suffix}", base.as_str().trim_end_matches('/')))
         .unwrap_or_else(|_| base.clone())
 }
@@ -67,17 +64,19 @@ pub fn remote_actor(row: &RemoteActorRow) -> Option<KnownActor> {
     })
 }
 
-/// The actor document we serve for one of our actors, with a co-op's profile data.
+/// The actor document we serve for one of our actors, with a co-op's profile data and the name
+/// of its kind as people read it ("Workplace", "Forum").
 pub fn actor_doc(
     actor: &KnownActor,
     settings: &Settings,
     profile: Option<CoopProfileDoc>,
+    kind_label: Option<&str>,
 ) -> ActorDoc {
-    let mut attachment = profile_fields(actor);
+    let mut attachment = profile_fields(actor, kind_label);
     if let Some(p) = &profile {
         attachment.extend(profile_data_fields(p));
     }
-    let is_forum = crate::features::forums::is_forum(actor);
+    let is_forum = actor.is_forum();
     ActorDoc {
         context: context::actor_context(),
         id: actor.id.clone(),
@@ -141,12 +140,8 @@ fn profile_data_fields(p: &CoopProfileDoc) -> Vec<serde_json::Value> {
 }
 
 /// Region, industry and kind as profile fields, so Mastodon shows them under the name.
-fn profile_fields(actor: &KnownActor) -> Vec<serde_json::Value> {
-    let kind = actor
-        .coop_kind
-        .as_deref()
-        .and_then(|k| k.parse::<crate::features::coops::CoopKind>().ok())
-        .map(|k| k.label().to_string());
+fn profile_fields(actor: &KnownActor, kind_label: Option<&str>) -> Vec<serde_json::Value> {
+    let kind = kind_label.map(str::to_string);
     [
         ("Kind", kind),
         ("Region", actor.region.clone()),
@@ -157,52 +152,6 @@ fn profile_fields(actor: &KnownActor) -> Vec<serde_json::Value> {
         value.map(|v| coopnet_schemas::actors::property_value(name, &crate::core::text::escape(&v)))
     })
     .collect()
-}
-
-/// A member's Person actor with the public parts of their profile: general information as the
-/// summary, region, skills and resume as profile fields (so Mastodon shows them). `shown` must
-/// be what `people::view` gives `Viewer::Anyone`: this document goes to anyone who asks.
-pub fn person_with_public_profile(
-    mut doc: ActorDoc,
-    shown: &crate::features::people::ProfileView,
-    settings: &Settings,
-) -> ActorDoc {
-    let escape = crate::core::text::escape;
-    if let Some(html) = &shown.general_html {
-        doc.summary = Some(html.clone());
-    }
-    if let Some(region) = &shown.region {
-        doc.region = Some(region.clone());
-        doc.attachment.push(coopnet_schemas::actors::property_value(
-            "Region",
-            &escape(region),
-        ));
-    }
-    if let Some(skills) = &shown.skills {
-        doc.attachment.push(coopnet_schemas::actors::property_value(
-            "Skills",
-            &escape(&skills.join(", ")),
-        ));
-    }
-    let resume = match (&shown.resume_pdf, &shown.resume_html) {
-        (Some(pdf), _) => Some(pdf.clone()),
-        (None, Some(_)) => Some(
-            settings
-                .url(&format!("/members/{}", shown.username))
-                .to_string(),
-        ),
-        (None, None) => None,
-    };
-    if let Some(url) = resume {
-        let link = format!(
-            "<a href=\"{}\" rel=\"nofollow noopener noreferrer\">{}</a>",
-            escape(&url),
-            escape(&url)
-        );
-        doc.attachment
-            .push(coopnet_schemas::actors::property_value("Resume", &link));
-    }
-    doc
 }
 
 /// Checks a fetched actor document before we store it: it lives where it was fetched from, its
@@ -268,9 +217,7 @@ pub fn remote_actor_row(doc: &ActorDoc, now: i64) -> Result<RemoteActorRow, AppE
         // software's groups) is a forum: people post to it and it announces their posts.
         coop_kind: match &doc.coop_kind {
             Some(kind) => Some(crate::core::text::limit(kind.clone(), 50)),
-            None if doc.kind == "Group" => {
-                Some(crate::features::coops::CoopKind::Forum.as_str().into())
-            }
+            None if doc.kind == "Group" => Some(crate::core::federation::FORUM_KIND.into()),
             None => None,
         },
         icon_url: doc
@@ -284,32 +231,6 @@ pub fn remote_actor_row(doc: &ActorDoc, now: i64) -> Result<RemoteActorRow, AppE
         public_key_id: doc.public_key.id.clone(),
         public_key_pem: doc.public_key.public_key_pem.clone(),
         fetched_at: now,
-    })
-}
-
-/// The Note for a post, addressed publicly and to the author's followers.
-pub fn note(post: &PostRow, author: &Url) -> Result<Note, AppError> {
-    let id = Url::parse(&post.id).map_err(|_| AppError::Internal("stored post id".into()))?;
-    Ok(Note {
-        context: context::object_context(),
-        url: Some(id.clone()),
-        id,
-        kind: "Note".into(),
-        attributed_to: author.clone(),
-        content: post.content_html.clone(),
-        media_type: Some("text/html".into()),
-        source: post.content_source.as_ref().map(|s| Source {
-            content: s.clone(),
-            media_type: "text/markdown".into(),
-        }),
-        published: Some(rfc3339(post.published_at)),
-        updated: post.updated_at.map(rfc3339),
-        in_reply_to: post.in_reply_to.as_deref().and_then(|u| Url::parse(u).ok()),
-        to: vec![PUBLIC.into()],
-        cc: vec![join(author, "followers").to_string()],
-        conversation: None,
-        enquiry: false,
-        recommends: None,
     })
 }
 

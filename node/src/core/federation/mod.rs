@@ -26,6 +26,9 @@ use crate::core::store::actors::RemoteActorRow;
 use crate::core::store::now_ms;
 use crate::core::AppState;
 
+/// The `coopKind` of a forum: a FEP-1b12 group that announces what its members post.
+pub const FORUM_KIND: &str = "forum";
+
 /// An actor we know: one of ours (with its private key) or a peer's (as last fetched).
 #[derive(Debug, Clone)]
 pub struct KnownActor {
@@ -55,7 +58,7 @@ impl KnownActor {
 
     /// A forum (FEP-1b12 group): ours, or a peer's that we took for one.
     pub fn is_forum(&self) -> bool {
-        self.coop_kind.as_deref() == Some("forum")
+        self.coop_kind.as_deref() == Some(FORUM_KIND)
     }
 
     pub fn handle(&self) -> String {

@@ -244,7 +244,7 @@ pub async fn accept_follow(
 
 /// Tells followers that a local actor's profile changed.
 pub async fn update_profile(state: &AppState, actor: &KnownActor) -> Result<(), AppError> {
-    let doc = crate::core::federation::serve::served_actor_doc(state, actor).await?;
+    let doc = state.features.actor_doc(state, actor).await?;
     let mut doc = serde_json::to_value(doc)?;
     if let Some(map) = doc.as_object_mut() {
         map.remove("@context");

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use activitypub_federation::{axum::json::FederationJson, config::Data};
 use axum::{
     extract::{Path, Query},
-    http::{header, HeaderMap, Method, StatusCode, Uri},
+    http::{header, HeaderMap, Method, Uri},
     response::{IntoResponse, Response},
     Json,
 };
@@ -13,7 +13,6 @@ use coopnet_federation::signatures::{self, SignatureHeader, SignedRequest};
 use coopnet_schemas::{
     collections::{OrderedCollection, OrderedCollectionPage},
     context, nodeinfo,
-    objects::Tombstone,
     webfinger::Webfinger,
     Handle,
 };
@@ -23,7 +22,6 @@ use url::Url;
 
 use crate::core::error::AppError;
 use crate::core::federation::{convert, KnownActor};
-use crate::core::store::rfc3339;
 use crate::core::AppState;
 
 /// Items on one page of a collection.
@@ -118,32 +116,7 @@ pub async fn actor_json(
         return Err(AppError::NotFound);
     }
     check_signed_fetch(data, method, uri, headers).await?;
-    Ok(FederationJson(served_actor_doc(data, &actor).await?).into_response())
-}
-
-/// One of our actors' documents as peers receive it, fetched or in an `Update`: a member's
-/// `Person` carries the public parts of their profile, and only those, whoever asks.
-pub async fn served_actor_doc(
-    state: &AppState,
-    actor: &KnownActor,
-) -> Result<coopnet_schemas::actors::ActorDoc, AppError> {
-    let mut doc = crate::features::directory::wire::local_actor_doc(state, actor).await?;
-    if crate::features::forums::is_forum(actor) {
-        doc.posting_restricted_to_mods =
-            Some(state.db.forum_moderators_only(actor.id.as_str()).await?);
-    }
-    if actor.actor_type != coopnet_schemas::actors::ActorType::Person.as_str() {
-        return Ok(doc);
-    }
-    match crate::features::people::view_of(state, &actor.username, None).await {
-        Ok((_, shown)) => Ok(convert::person_with_public_profile(
-            doc,
-            &shown,
-            &state.settings,
-        )),
-        Err(AppError::NotFound) => Ok(doc),
-        Err(e) => Err(e),
-    }
+    Ok(FederationJson(data.features.actor_doc(data, &actor).await?).into_response())
 }
 
 /// The instance actor, `/actor`: always readable without a signature.
@@ -154,7 +127,7 @@ pub async fn instance_actor(data: Data<AppState>) -> Result<Response, AppError> 
         .await?
         .ok_or(AppError::NotFound)?;
     let actor = convert::local_actor(&row, &data.settings);
-    Ok(FederationJson(convert::actor_doc(&actor, &data.settings, None)).into_response())
+    Ok(FederationJson(convert::actor_doc(&actor, &data.settings, None, None)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,35 +266,6 @@ async fn follow_collection(
     Ok(collection_response(collection, total, page, items))
 }
 
-/// A post as a Note, or a Tombstone (410) once deleted.
-pub async fn post_json(
-    data: &Data<AppState>,
-    id: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    let url = data.settings.url(&format!("/posts/{id}"));
-    let post = data
-        .db
-        .post(url.as_str())
-        .await?
-        .filter(|p| p.is_local == 1)
-        .ok_or(AppError::NotFound)?;
-    check_signed_fetch(data, method, uri, headers).await?;
-    if let Some(deleted) = post.deleted_at {
-        let tombstone = Tombstone {
-            context: context::object_context(),
-            id: url,
-            kind: "Tombstone".into(),
-            deleted: Some(rfc3339(deleted)),
-        };
-        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
-    }
-    let author = Url::parse(&post.author_id).map_err(|_| AppError::Internal("author id".into()))?;
-    Ok(FederationJson(convert::note(&post, &author)?).into_response())
-}
-
 /// A public activity from an outbox.
 pub async fn activity_json(
     data: Data<AppState>,
@@ -410,45 +354,8 @@ pub async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {
         .into_response())
 }
 
-/// A forum's moderators (FEP-1b12 `attributedTo`): the Person ids of those who may act for it.
-pub async fn moderators(
-    data: Data<AppState>,
-    Path(name): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let actor = forum_of_collection(&data, &name, &method, &uri, &headers).await?;
-    let ids: Vec<Value> = data
-        .db
-        .forum_moderators(actor.id.as_str())
-        .await?
-        .into_iter()
-        .map(Value::String)
-        .collect();
-    let id = Url::parse(&format!("{}/moderators", actor.id)).map_err(|_| AppError::NotFound)?;
-    Ok(whole_collection(id, ids))
-}
-
-/// The forum whose collection the path names (404 for another kind of actor), once the request
-/// passes authorized fetch.
-async fn forum_of_collection(
-    data: &Data<AppState>,
-    name: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<KnownActor, AppError> {
-    let actor = actor_of_collection(data, name, uri).await?;
-    if !crate::features::forums::is_forum(&actor) {
-        return Err(AppError::NotFound);
-    }
-    check_signed_fetch(data, method, uri, headers).await?;
-    Ok(actor)
-}
-
 /// A short collection served whole, without pages.
-fn whole_collection(id: Url, items: Vec<Value>) -> Response {
+pub fn whole_collection(id: Url, items: Vec<Value>) -> Response {
     FederationJson(OrderedCollection {
         context: context::object_context(),
         id,
@@ -459,61 +366,4 @@ fn whole_collection(id: Url, items: Vec<Value>) -> Response {
         ordered_items: Some(items),
     })
     .into_response()
-}
-
-/// A forum's pinned threads (Lemmy's `featured`); this node's own are embedded.
-pub async fn featured(
-    data: Data<AppState>,
-    Path(name): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let actor = forum_of_collection(&data, &name, &method, &uri, &headers).await?;
-    let mut items = Vec::new();
-    for thread in data.db.forum_threads(actor.id.as_str()).await? {
-        if thread.pinned == 0 {
-            continue;
-        }
-        // Another node's post is named by id: its origin speaks for it.
-        items.push(if thread.is_local == 1 {
-            serde_json::to_value(crate::features::forums::wire::forum_post(&thread)?)?
-        } else {
-            Value::String(thread.id.clone())
-        });
-    }
-    Ok(whole_collection(
-        crate::core::federation::convert::featured_of(&actor.id),
-        items,
-    ))
-}
-
-/// One of our forum posts as a `Page` or `Note`, or a Tombstone (410) once removed.
-pub async fn forum_post_json(
-    data: &Data<AppState>,
-    id: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Response, AppError> {
-    let url = data.settings.url(&format!("/forum-posts/{id}"));
-    let post = data
-        .db
-        .forum_post(url.as_str())
-        .await?
-        .filter(|p| p.is_local == 1)
-        .ok_or(AppError::NotFound)?;
-    check_signed_fetch(data, method, uri, headers).await?;
-    if let Some(removed) = post.removed_at {
-        let tombstone = Tombstone {
-            context: context::object_context(),
-            id: url,
-            kind: "Tombstone".into(),
-            deleted: Some(rfc3339(removed)),
-        };
-        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
-    }
-    let mut doc = crate::features::forums::wire::forum_post(&post)?;
-    doc.context = context::object_context();
-    Ok(FederationJson(doc).into_response())
 }

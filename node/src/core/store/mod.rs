@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod blocks;
+pub mod cache;
 pub mod deliveries;
 pub mod follows;
 pub mod inbox;
@@ -17,7 +18,6 @@ pub mod users;
 
 use std::{path::Path, time::Duration};
 
-use crate::features::market::store::items;
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
     AnyPool, Executor,
@@ -60,7 +60,8 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
-    pub(crate) catalogue_cache: std::sync::Arc<items::CatalogueCache>,
+    /// Query pages that this process's writes invalidate (the catalogue's).
+    pub(crate) pages: std::sync::Arc<cache::PageCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -93,7 +94,7 @@ impl Db {
                     read,
                     write,
                     backend,
-                    catalogue_cache: Default::default(),
+                    pages: Default::default(),
                 }
             }
             Backend::Postgres => {
@@ -106,7 +107,7 @@ impl Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
-                    catalogue_cache: Default::default(),
+                    pages: Default::default(),
                 }
             }
         };

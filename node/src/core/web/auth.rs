@@ -5,22 +5,25 @@
 //! that changes something must send back. The login form, before any session exists, uses a
 //! double-submit cookie instead.
 
+use crate::core::error::AppError;
+use crate::core::store::now_ms;
+use crate::core::store::users::UserRow;
+use crate::core::AppState;
 use activitypub_federation::config::Data;
+use axum::http::StatusCode;
 use axum::{
     extract::{Form, FromRequestParts},
     http::{header, request::Parts, HeaderMap, HeaderValue},
     response::{IntoResponse, Redirect, Response},
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD as B64, Engine};
+use maud::html;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::str::FromStr;
 
-use crate::core::error::AppError;
-use crate::core::store::now_ms;
-use crate::core::store::users::UserRow;
-use crate::core::AppState;
-use crate::features::coops;
+use crate::core::web::page;
 
 pub const SESSION_COOKIE: &str = "coopnet_session";
 const LOGIN_CSRF_COOKIE: &str = "coopnet_login_csrf";
@@ -138,7 +141,7 @@ pub async fn login_page(data: Data<AppState>, MaybeUser(session): MaybeUser) -> 
         return Redirect::to("/").into_response();
     }
     let csrf = random_token();
-    let page = crate::features::posts::portal::login_form(&data, &csrf, None);
+    let page = crate::core::web::auth::login_form(&data, &csrf, None);
     (
         [(
             header::SET_COOKIE,
@@ -175,7 +178,7 @@ pub async fn login(
         },
         Ok(None) => {
             let csrf = random_token();
-            let page = crate::features::posts::portal::login_form(
+            let page = crate::core::web::auth::login_form(
                 &data,
                 &csrf,
                 Some("Wrong username or password."),
@@ -203,14 +206,19 @@ pub async fn check_login(
     let username = username.trim().to_ascii_lowercase();
     let Some(user) = data.db.user_by_username(&username).await? else {
         // Spend the same time as a real check, so timing does not tell which usernames exist.
-        let _ = tokio::task::spawn_blocking(|| coops::hash_password("not a real password")).await;
+        let _ = tokio::task::spawn_blocking(|| {
+            crate::core::web::auth::hash_password("not a real password")
+        })
+        .await;
         return Ok(None);
     };
     let hash = user.password_hash.clone();
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || coops::verify_password(&password, &hash))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let ok = tokio::task::spawn_blocking(move || {
+        crate::core::web::auth::verify_password(&password, &hash)
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(ok.then_some(user))
 }
 
@@ -252,4 +260,45 @@ pub async fn logout(
         Redirect::to("/"),
     )
         .into_response()
+}
+
+pub fn login_form(data: &AppState, csrf: &str, error: Option<&str>) -> Response {
+    let body = html! {
+        h1 { "Log in" }
+        @if let Some(e) = error { p.error role="alert" { (e) } }
+        form method="post" action="/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="username" { "Username" }
+            input type="text" id="username" name="username" autocomplete="username" required;
+            label for="password" { "Password" }
+            input type="password" id="password" name="password" autocomplete="current-password" required;
+            p { button type="submit" { "Log in" } }
+        }
+    };
+    let mut response = page(data, "Log in", None, body);
+    if error.is_some() {
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+    }
+    response
+}
+
+/// Hashes a password with Argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    use argon2::{password_hash::SaltString, Argon2, PasswordHasher};
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    use argon2::{Argon2, PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }

@@ -3,14 +3,19 @@
 //! Public to read; logging in is for acting. Pages work without JavaScript, carry one `h1`,
 //! label every field, and fit a phone screen. Remote HTML is sanitised before it is stored, and
 //! only ever inserted here as that sanitised HTML.
+use crate::core::error::AppError;
+use crate::core::federation as activitypub;
+use crate::core::federation::{convert, KnownActor};
+use crate::core::store::users::UserRow;
+use crate::core::web::auth::Session;
+use crate::core::AppState;
+use axum::response::Response;
+use axum::{http::header, response::IntoResponse};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use std::collections::HashMap;
 
 pub mod api;
 pub mod auth;
-
-use axum::{http::header, response::IntoResponse};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
-
-use crate::core::web::auth::Session;
 
 /// The frame around every page.
 pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Markup) -> Markup {
@@ -133,4 +138,95 @@ pub async fn style() -> impl IntoResponse {
         ],
         STYLE,
     )
+}
+
+pub(crate) fn page(
+    data: &AppState,
+    title: &str,
+    session: Option<&Session>,
+    body: Markup,
+) -> Response {
+    layout(&data.settings.node_name, title, session, body).into_response()
+}
+
+pub(crate) fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Response {
+    let status = error.status();
+    if status.is_server_error() {
+        tracing::error!(error = %error, "page failed");
+    }
+    let message = match &error {
+        AppError::Store(_) | AppError::Internal(_) => {
+            "Something went wrong on this node.".to_string()
+        }
+        AppError::NotFound => "There is nothing here.".to_string(),
+        other => other.to_string(),
+    };
+    let body = html! {
+        h1 { "Sorry" }
+        p.error role="alert" { (message) }
+        p { a href="/" { "Back to the network feed" } }
+    };
+    (
+        status,
+        layout(&data.settings.node_name, "Sorry", session, body),
+    )
+        .into_response()
+}
+
+pub(crate) fn human_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%e %b %Y, %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// Text for a query string.
+pub(crate) fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The member's own actor, as they appear when acting for themselves.
+pub(crate) async fn person(data: &AppState, user: &UserRow) -> Result<KnownActor, AppError> {
+    let row = data
+        .db
+        .local_actor(&user.actor_id)
+        .await?
+        .ok_or_else(|| AppError::Internal("the member has no actor".into()))?;
+    Ok(convert::local_actor(&row, &data.settings))
+}
+
+/// Display names of actors, looked up once per page.
+#[derive(Default)]
+pub(crate) struct Names(HashMap<String, Option<KnownActor>>);
+
+impl Names {
+    pub(crate) async fn actor(
+        &mut self,
+        data: &AppState,
+        id: &str,
+    ) -> Result<Option<KnownActor>, AppError> {
+        if let Some(known) = self.0.get(id) {
+            return Ok(known.clone());
+        }
+        let found = activitypub::stored_actor(data, id).await?;
+        self.0.insert(id.to_string(), found.clone());
+        Ok(found)
+    }
+
+    pub(crate) async fn name(&mut self, data: &AppState, id: &str) -> Result<String, AppError> {
+        Ok(self
+            .actor(data, id)
+            .await?
+            .map(|a| a.name)
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.to_string()))
+    }
+}
+
+/// Where a person reads an actor's profile: ours here, a peer's on its node.
+pub(crate) fn profile_href(actor: &KnownActor) -> String {
+    if actor.is_local() {
+        actor.id.path().to_string()
+    } else {
+        actor.id.to_string()
+    }
 }

@@ -1,6 +1,7 @@
 //! Co-ops, members and the instance actor: who exists on this node and who may act for whom.
 
 pub mod api;
+pub mod portal;
 
 use std::{fmt, str::FromStr};
 
@@ -12,6 +13,7 @@ use crate::core::error::AppError;
 use crate::core::store::actors::LocalActorRow;
 use crate::core::store::users::UserRow;
 use crate::core::store::{now_ms, Db};
+use crate::core::web::auth::hash_password;
 
 /// What kind of co-operative body a co-op actor is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,27 +227,6 @@ pub async fn create_coop(
         .filter(|s| !s.is_empty());
     db.insert_local_actor(&row).await?;
     Ok(row)
-}
-
-/// Hashes a password with Argon2id and a fresh salt.
-pub fn hash_password(password: &str) -> Result<String, AppError> {
-    use argon2::{password_hash::SaltString, Argon2, PasswordHasher};
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("password hashing: {e}")))
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    use argon2::{Argon2, PasswordHash, PasswordVerifier};
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 pub const MIN_PASSWORD: usize = 8;

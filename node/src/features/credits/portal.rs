@@ -16,11 +16,12 @@ use serde::Deserialize;
 
 use crate::core::error::AppError;
 use crate::core::web::auth::{Session, User};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
 use crate::features::credits::store::{account, HistoryRow};
 use crate::features::credits::WorkInput;
 use crate::features::market::format_minor;
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
 use crate::features::{coops, credits};
 
 pub fn routes() -> Router {

@@ -25,7 +25,10 @@ use crate::core::federation::KnownActor;
 use crate::core::store::rfc3339;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{enc, profile_href, Names};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
 use crate::features::coops::CoopKind;
 use crate::features::directory::store::ListingRow;
 use crate::features::directory::wire::{self as federated, CoopFilter};
@@ -33,8 +36,7 @@ use crate::features::directory::{
     parse_ratings, Average, DirectoryParams, ListingDetails, ListingFields, ListingKind,
     ProfileText, CAMPAIGN_KINDS, CRITERIA, TOPICS,
 };
-use crate::features::market::portal::catalogue::{enc, item_href, profile_href, Names};
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
+use crate::features::market::portal::catalogue::item_href;
 
 pub fn routes() -> Router {
     Router::new()

@@ -112,7 +112,16 @@ pub async fn local_actor_doc(state: &AppState, actor: &KnownActor) -> Result<Act
     } else {
         None
     };
-    Ok(convert::actor_doc(actor, &state.settings, profile))
+    let kind = actor
+        .coop_kind
+        .as_deref()
+        .and_then(|k| k.parse::<crate::features::coops::CoopKind>().ok());
+    Ok(convert::actor_doc(
+        actor,
+        &state.settings,
+        profile,
+        kind.map(|k| k.label()),
+    ))
 }
 
 /// Saves what a co-op says about itself: a new profile version if anything changed, and an

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod portal;
+pub mod serve;
 pub mod store;
 pub mod wire;
 

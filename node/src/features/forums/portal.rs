@@ -20,11 +20,11 @@ use crate::core::federation::KnownActor;
 use crate::core::text;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{enc, profile_href, Names};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
 use crate::features::forums::store::{ForumPostRow, ReportRow};
 use crate::features::forums::wire::{self as federated, Draft, Moderation};
-use crate::features::market::portal::catalogue::{enc, profile_href, Names};
-use crate::features::posts::portal::{error_page, human_time, page};
 use crate::features::{coops, forums};
 
 pub fn routes() -> Router {

@@ -6,17 +6,6 @@
 //! takes posts from its `Announce`s, trusting an embedded post only when it comes from the
 //! forum's own origin and fetching it from its author's origin otherwise.
 
-use activitypub_federation::{config::Data, fetch::fetch_object_http};
-use coopnet_federation::origin::same_origin;
-use coopnet_schemas::{
-    activities::{value_id, Activity, ActivityKind},
-    forums::ForumPost,
-    objects::{Source, Tombstone},
-    PUBLIC,
-};
-use serde_json::Value;
-use url::Url;
-
 use crate::core::error::AppError;
 use crate::core::federation::{convert, outgoing, KnownActor};
 use crate::core::store::{now_ms, parse_time, rfc3339};
@@ -25,8 +14,18 @@ use crate::core::AppState;
 use crate::features::forums;
 use crate::features::forums::store::{ForumPostRow, ReportRow};
 use crate::features::forums::{check_body, check_open, check_title};
+use activitypub_federation::{config::Data, fetch::fetch_object_http};
+use coopnet_federation::origin::same_origin;
 use coopnet_federation::signatures::{self, SignatureHeader, SignedRequest};
+use coopnet_schemas::{
+    activities::{value_id, Activity, ActivityKind},
+    forums::ForumPost,
+    objects::{Source, Tombstone},
+    PUBLIC,
+};
+use serde_json::Value;
 use std::time::SystemTime;
+use url::Url;
 
 /// Longest post content we keep from a peer, in bytes of HTML.
 const MAX_CONTENT: usize = 100_000;

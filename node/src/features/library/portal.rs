@@ -22,13 +22,14 @@ use crate::core::federation::{serve as routes, KnownActor};
 use crate::core::files::is_sha256;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{enc, profile_href, Names};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
 use crate::features::library;
 use crate::features::library::api::{keep_file, read_upload, LibrarySearch};
 use crate::features::library::store::{EntryRow, VersionRow};
 use crate::features::library::{human_size, wire as federated, KINDS};
-use crate::features::market::portal::catalogue::{enc, profile_href, Names};
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
 
 pub fn routes() -> Router {
     Router::new()

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod portal;
 pub mod store;
+pub mod wire;
 
 use std::path::PathBuf;
 

@@ -19,12 +19,12 @@ use crate::core::error::AppError;
 use crate::core::store::users::UserRow;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{error_page, page};
 use crate::core::AppState;
 use crate::features::people;
 use crate::features::people::{
     InterestInput, ProfileInput, RegionInput, SkillsInput, TextInput, Visibility, RESUME_MAX_BYTES,
 };
-use crate::features::posts::portal::{error_page, page};
 
 /// The largest upload request: the PDF and room for the form's other fields and boundaries.
 pub(crate) const UPLOAD_BODY_MAX: usize = RESUME_MAX_BYTES + 64 * 1024;

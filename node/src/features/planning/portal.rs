@@ -22,13 +22,14 @@ use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::store::now_ms;
 use crate::core::web::auth::{Session, User};
+use crate::core::web::enc;
+use crate::core::web::{error_page, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
 use crate::features::coops::CoopKind;
-use crate::features::market::portal::catalogue::enc;
 use crate::features::planning;
 use crate::features::planning::wire::{self as federated, Viewer};
 use crate::features::planning::{Flow, PlanningProfile, RoundSpec};
-use crate::features::posts::portal::{acting_coop, error_page, page};
 
 pub fn routes() -> Router {
     Router::new()

@@ -1,10 +1,4 @@
 //! TODO doc for features::posts
-
-pub mod api;
-pub mod inbound;
-pub mod portal;
-pub mod store;
-
 use crate::core::error::AppError;
 use crate::core::federation::outgoing::queue;
 use crate::core::federation::outgoing::queue_alongside;
@@ -22,6 +16,12 @@ use coopnet_schemas::{
 };
 use serde_json::json;
 use url::Url;
+
+pub mod api;
+pub mod inbound;
+pub mod portal;
+pub mod store;
+pub mod wire;
 
 /// Longest announcement accepted, in characters of Markdown.
 pub const MAX_POST_CHARS: usize = 10_000;
@@ -75,7 +75,7 @@ pub async fn publish_note(
         received_at: now,
         deleted_at: None,
     };
-    let note = convert::note(&post, &author.id)?;
+    let note = crate::features::posts::wire::note(&post, &author.id)?;
     let activity = Activity::new(
         ActivityKind::Create,
         outgoing::new_id(state, "activities"),
@@ -112,7 +112,7 @@ pub async fn update_note(
         updated_at: Some(now),
         ..post
     };
-    let note = convert::note(&post, &author.id)?;
+    let note = crate::features::posts::wire::note(&post, &author.id)?;
     let activity = Activity::new(
         ActivityKind::Update,
         outgoing::new_id(state, "activities"),

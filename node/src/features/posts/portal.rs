@@ -3,7 +3,7 @@
 use activitypub_federation::config::Data;
 use axum::{
     extract::{Form, Path, Query},
-    http::{StatusCode, Uri},
+    http::Uri,
     response::{IntoResponse, Redirect, Response},
 };
 use coopnet_schemas::Handle;
@@ -17,9 +17,13 @@ use crate::core::store::actors::LocalActorRow;
 use crate::core::store::follows::FollowState;
 use crate::core::store::rfc3339;
 use crate::core::web::auth::{MaybeUser, Session, User};
-use crate::core::web::{layout, stored_html};
+use crate::core::web::error_page;
+use crate::core::web::human_time;
+use crate::core::web::page;
+use crate::core::web::stored_html;
 use crate::core::AppState;
 use crate::features::coops;
+use crate::features::coops::portal::acting_coop;
 use crate::features::coops::CoopKind;
 use crate::features::posts::store::FeedEntry;
 
@@ -36,39 +40,6 @@ fn page_number(q: &PageQuery) -> Result<i64, AppError> {
         Some(p) if (1..=100_000).contains(&p) => Ok(p as i64),
         Some(_) => Err(AppError::bad("no such page")),
     }
-}
-
-pub(crate) fn page(
-    data: &AppState,
-    title: &str,
-    session: Option<&Session>,
-    body: Markup,
-) -> Response {
-    layout(&data.settings.node_name, title, session, body).into_response()
-}
-
-pub(crate) fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Response {
-    let status = error.status();
-    if status.is_server_error() {
-        tracing::error!(error = %error, "page failed");
-    }
-    let message = match &error {
-        AppError::Store(_) | AppError::Internal(_) => {
-            "Something went wrong on this node.".to_string()
-        }
-        AppError::NotFound => "There is nothing here.".to_string(),
-        other => other.to_string(),
-    };
-    let body = html! {
-        h1 { "Sorry" }
-        p.error role="alert" { (message) }
-        p { a href="/" { "Back to the network feed" } }
-    };
-    (
-        status,
-        layout(&data.settings.node_name, "Sorry", session, body),
-    )
-        .into_response()
 }
 
 fn author_link(entry: &FeedEntry) -> String {
@@ -111,12 +82,6 @@ fn post_card(data: &AppState, entry: &FeedEntry) -> Markup {
             div.content { (stored_html(&entry.content_html)) }
         }
     }
-}
-
-pub(crate) fn human_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%e %b %Y, %H:%M UTC").to_string())
-        .unwrap_or_default()
 }
 
 fn pager(base: &str, page: i64, more: bool) -> Markup {
@@ -232,7 +197,7 @@ pub async fn actor_page(
             h1 { (row.name) }
             p.meta { (actor.handle()) " · " (kind_label(row.coop_kind.as_deref())) }
             @if crate::features::forums::is_forum(&actor) {
-                p { a href={"/forums/view?forum=" (crate::features::market::portal::catalogue::enc(actor.id.as_str()))} { "Read the forum's threads" } }
+                p { a href={"/forums/view?forum=" (crate::core::web::enc(actor.id.as_str()))} { "Read the forum's threads" } }
             }
             @if !row.summary.is_empty() { div.card { (stored_html(&crate::core::text::plain_to_html(&row.summary))) } }
             dl.facts {
@@ -418,24 +383,6 @@ pub struct FollowForm {
     #[serde(rename = "as")]
     pub as_handle: String,
     pub target: String,
-}
-
-/// The local co-op a logged-in person asked to act as, if they may.
-pub(crate) async fn acting_coop(
-    data: &AppState,
-    session: &Session,
-    handle: &str,
-) -> Result<KnownActor, AppError> {
-    let row = data
-        .db
-        .local_actor_by_username(handle.trim().trim_start_matches('@'))
-        .await?
-        .filter(|r| r.coop_kind.is_some())
-        .ok_or_else(|| AppError::bad("no such co-op on this node"))?;
-    if !coops::may_act_for(&data.db, &session.user, &row.id).await? {
-        return Err(AppError::Forbidden("you may not act for this co-op".into()));
-    }
-    Ok(convert::local_actor(&row, &data.settings))
 }
 
 pub async fn follow(
@@ -735,24 +682,4 @@ pub async fn admin_profile(
     }
     .await;
     back_to_admin(&data, &session, result)
-}
-
-pub fn login_form(data: &AppState, csrf: &str, error: Option<&str>) -> Response {
-    let body = html! {
-        h1 { "Log in" }
-        @if let Some(e) = error { p.error role="alert" { (e) } }
-        form method="post" action="/login" {
-            input type="hidden" name="csrf" value=(csrf);
-            label for="username" { "Username" }
-            input type="text" id="username" name="username" autocomplete="username" required;
-            label for="password" { "Password" }
-            input type="password" id="password" name="password" autocomplete="current-password" required;
-            p { button type="submit" { "Log in" } }
-        }
-    };
-    let mut response = page(data, "Log in", None, body);
-    if error.is_some() {
-        *response.status_mut() = StatusCode::UNAUTHORIZED;
-    }
-    response
 }

@@ -6,8 +6,6 @@
 //! Pages only read and call domain functions (`catalogue`, `activitypub::market`); they never
 //! change stock or orders themselves.
 
-use std::collections::HashMap;
-
 use activitypub_federation::config::Data;
 use axum::{
     extract::{rejection::QueryRejection, Form, Query},
@@ -22,18 +20,19 @@ use serde::Deserialize;
 use crate::core::config::Settings;
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
-use crate::core::federation::{convert, KnownActor};
-use crate::core::store::actors::LocalActorRow;
-use crate::core::store::users::UserRow;
 use crate::core::web::auth::{MaybeUser, Session, User};
+use crate::core::web::enc;
+use crate::core::web::person;
+use crate::core::web::profile_href;
 use crate::core::web::stored_html;
+use crate::core::web::{error_page, page};
 use crate::core::AppState;
-use crate::features::coops;
+use crate::features::coops::portal::acting_coop;
+use crate::features::coops::portal::councils_of;
 use crate::features::directory::portal::averages_line;
 use crate::features::directory::Average;
 use crate::features::market::store::items::{CatalogueEntry, CatalogueQuery, ItemRow, Sort};
 use crate::features::market::{wire as market, ProductType};
-use crate::features::posts::portal::{acting_coop, error_page, page};
 
 /// Items on one page of the catalogue.
 const CATALOGUE_PAGE: i64 = 20;
@@ -44,11 +43,6 @@ pub fn routes() -> Router {
         .route("/catalogue/item", get(any_item_page))
         .route("/catalogue/recommend", post(recommend))
         .route("/catalogue/enquire", post(enquire))
-}
-
-/// Text for a query string.
-pub(crate) fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Where the portal shows an item: a local item at its own address, a peer's through
@@ -77,80 +71,6 @@ pub(crate) fn stock_status(stock: i64, low_stock_at: i64) -> Markup {
             (stock) " in stock"
             @if stock <= low_stock_at { " " strong.low { "Low stock" } }
         }
-    }
-}
-
-/// The member's own actor, as they appear when acting for themselves.
-pub(crate) async fn person(data: &AppState, user: &UserRow) -> Result<KnownActor, AppError> {
-    let row = data
-        .db
-        .local_actor(&user.actor_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("the member has no actor".into()))?;
-    Ok(convert::local_actor(&row, &data.settings))
-}
-
-/// The consumer councils a member may act for.
-pub(crate) async fn councils_of(
-    data: &AppState,
-    user: &UserRow,
-) -> Result<Vec<LocalActorRow>, AppError> {
-    Ok(coops::coops_of(&data.db, user)
-        .await?
-        .into_iter()
-        .filter(|c| c.coop_kind.as_deref() == Some("consumer-council"))
-        .collect())
-}
-
-/// Does the member act for this local co-op? (`may_act_for` alone says yes to node admins for
-/// any id, even a peer's.)
-pub(crate) async fn acts_for_local_coop(
-    data: &AppState,
-    user: &UserRow,
-    id: &str,
-) -> Result<bool, AppError> {
-    let local_coop = data
-        .db
-        .local_actor(id)
-        .await?
-        .is_some_and(|r| r.coop_kind.is_some());
-    Ok(local_coop && coops::may_act_for(&data.db, user, id).await?)
-}
-
-/// Display names of actors, looked up once per page.
-#[derive(Default)]
-pub(crate) struct Names(HashMap<String, Option<KnownActor>>);
-
-impl Names {
-    pub(crate) async fn actor(
-        &mut self,
-        data: &AppState,
-        id: &str,
-    ) -> Result<Option<KnownActor>, AppError> {
-        if let Some(known) = self.0.get(id) {
-            return Ok(known.clone());
-        }
-        let found = activitypub::stored_actor(data, id).await?;
-        self.0.insert(id.to_string(), found.clone());
-        Ok(found)
-    }
-
-    pub(crate) async fn name(&mut self, data: &AppState, id: &str) -> Result<String, AppError> {
-        Ok(self
-            .actor(data, id)
-            .await?
-            .map(|a| a.name)
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| id.to_string()))
-    }
-}
-
-/// Where a person reads an actor's profile: ours here, a peer's on its node.
-pub(crate) fn profile_href(actor: &KnownActor) -> String {
-    if actor.is_local() {
-        actor.id.path().to_string()
-    } else {
-        actor.id.to_string()
     }
 }
 

@@ -17,12 +17,13 @@ use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{enc, person, profile_href, Names};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
 use crate::core::{federation as activitypub, text};
-use crate::features::market::portal::catalogue::{enc, person, profile_href, Names};
+use crate::features::coops::portal::acting_coop;
 use crate::features::market::store::enquiries::EnquiryRow;
 use crate::features::market::wire as market;
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
 
 pub fn routes() -> Router {
     Router::new()

@@ -19,12 +19,14 @@ use serde::Deserialize;
 use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::web::auth::{Session, User};
+use crate::core::web::enc;
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
 use crate::features::market as catalogue;
-use crate::features::market::portal::catalogue::{enc, item_href, price_per_unit, stock_status};
+use crate::features::market::portal::catalogue::{item_href, price_per_unit, stock_status};
 use crate::features::market::store::items::ItemRow;
 use crate::features::market::{format_minor, ItemFields, CSV_COLUMNS, SUGGESTED_TYPES};
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
 
 pub fn routes() -> Router {
     Router::new()

@@ -19,19 +19,20 @@ use crate::core::error::AppError;
 use crate::core::federation as activitypub;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::{enc, person, Names};
+use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
+use crate::features::coops::portal::acting_coop;
+use crate::features::coops::portal::{acts_for_local_coop, councils_of};
 use crate::features::market as catalogue;
 use crate::features::market::orders::{OrderState, Party};
-use crate::features::market::portal::catalogue::{
-    acts_for_local_coop, councils_of, enc, item_href, person, price_per_unit, Names,
-};
+use crate::features::market::portal::catalogue::{item_href, price_per_unit};
 use crate::features::market::portal::goods::workplace;
 use crate::features::market::store::items::ItemRow;
 use crate::features::market::store::orders::{
     BasketLineRow, OrderEventRow, OrderLineRow, OrderRow,
 };
 use crate::features::market::{format_minor, wire as market, Quantity};
-use crate::features::posts::portal::{acting_coop, error_page, human_time, page};
 
 /// Orders listed on one page at most.
 const ORDERS_SHOWN: i64 = 100;

@@ -1,72 +1,9 @@
 //! Catalogue items (ours and those of co-ops we follow) and the log of stock changes.
 
-use std::{
-    collections::HashMap,
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc, Mutex,
-    },
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
+use crate::core::store::cache::Change;
 use crate::core::store::{Backend, Db, StoreError};
-
-/// Recent catalogue pages, kept until anything in the catalogue changes in this process, and at
-/// most a couple of seconds (another process sharing a PostgreSQL database may have changed it).
-#[derive(Debug, Default)]
-pub struct CatalogueCache {
-    generation: AtomicU64,
-    pages: Mutex<HashMap<String, CachedPage>>,
-}
-
-#[derive(Debug)]
-struct CachedPage {
-    generation: u64,
-    at: Instant,
-    entries: Arc<Vec<CatalogueEntry>>,
-}
-
-/// See [`Db::catalogue_change`].
-pub(crate) struct CatalogueChange<'a>(&'a CatalogueCache);
-
-impl Drop for CatalogueChange<'_> {
-    fn drop(&mut self) {
-        self.0.changed();
-    }
-}
-
-const CACHE_TTL: Duration = Duration::from_secs(2);
-const CACHE_PAGES: usize = 20_000;
-
-impl CatalogueCache {
-    fn get(&self, key: &str) -> Option<Arc<Vec<CatalogueEntry>>> {
-        let generation = self.generation.load(Ordering::Acquire);
-        let pages = self.pages.lock().ok()?;
-        let page = pages.get(key)?;
-        (page.generation == generation && page.at.elapsed() < CACHE_TTL)
-            .then(|| page.entries.clone())
-    }
-
-    fn put(&self, key: String, generation: u64, entries: Arc<Vec<CatalogueEntry>>) {
-        if let Ok(mut pages) = self.pages.lock() {
-            if pages.len() >= CACHE_PAGES {
-                pages.clear();
-            }
-            pages.insert(
-                key,
-                CachedPage {
-                    generation,
-                    at: Instant::now(),
-                    entries,
-                },
-            );
-        }
-    }
-
-    fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ItemRow {
@@ -360,21 +297,19 @@ impl Db {
         offset: i64,
     ) -> Result<Vec<CatalogueEntry>, StoreError> {
         let key = format!("{q:?}|{}|{limit}|{offset}", sort.as_str());
-        if let Some(entries) = self.catalogue_cache.get(&key) {
+        if let Some(entries) = self.pages.get::<Vec<CatalogueEntry>>(&key) {
             return Ok(entries.as_ref().clone());
         }
-        // The generation before the query: a change during it makes the page stale at once.
-        let generation = self.catalogue_cache.generation.load(Ordering::Acquire);
+        let generation = self.pages.generation();
         let entries = self.catalogue_uncached(q, sort, limit, offset).await?;
-        self.catalogue_cache
-            .put(key, generation, Arc::new(entries.clone()));
+        self.pages.put(key, generation, Arc::new(entries.clone()));
         Ok(entries)
     }
 
     /// Marks the catalogue changed when the returned guard drops, that is after the caller's
     /// writes: a page read meanwhile was read under the older generation and is not reused.
-    pub(crate) fn catalogue_change(&self) -> CatalogueChange<'_> {
-        CatalogueChange(&self.catalogue_cache)
+    pub(crate) fn catalogue_change(&self) -> Change<'_> {
+        self.pages.change()
     }
 
     async fn catalogue_uncached(
