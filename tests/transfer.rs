@@ -41,7 +41,7 @@ async fn a_node_moves_from_sqlite_to_postgres_and_keeps_its_network() {
         node_name: "Moving node".into(),
         files: Default::default(),
     };
-    coopnode::app::cli::init(&dir, &config).await.unwrap();
+    coopnode::app::init(&dir, &config).await.unwrap();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();

@@ -131,9 +131,7 @@ async fn init_node_dir_full(
         node_name: format!("Test node {port}"),
         files,
     };
-    coopnode::app::cli::init(dir, &config)
-        .await
-        .expect("init node");
+    coopnode::app::init(dir, &config).await.expect("init node");
     domain
 }
 

@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 use coopnet_schemas::Handle;
 
 use crate::app;
-use crate::core::config::{FileConfig, CONFIG_FILE};
+use crate::app::init;
+use crate::app::seed_forums;
+use crate::core::config::FileConfig;
 use crate::core::federation as activitypub;
 use crate::core::federation::{convert, outgoing};
 use crate::core::store::{now_ms, Db};
@@ -443,48 +445,9 @@ async fn local_coop(
     Ok(convert::local_actor(&row, &federation.settings))
 }
 
-/// Opens the seed's five forums on a new node (FEP-1b12 `Group`s); a node admin moderates them
-/// until members are made moderators.
-pub async fn seed_forums(db: &Db, settings: &crate::core::config::Settings) -> anyhow::Result<()> {
-    for (handle, name, summary) in crate::features::forums::SEED_FORUMS {
-        if db.local_actor_by_username(handle).await?.is_some() {
-            continue;
-        }
-        coops::create_coop(
-            db,
-            settings,
-            NewCoop {
-                handle: Username::parse(handle)?,
-                name,
-                kind: CoopKind::Forum,
-                summary,
-                region: None,
-                industry: None,
-            },
-        )
-        .await?;
-    }
-    Ok(())
-}
-
 /// The folder as an absolute path, so the configuration works from any working directory.
 fn absolute(dir: &Path) -> PathBuf {
     std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
-}
-
-/// Writes the configuration and prepares the database and instance actor.
-pub async fn init(data_dir: &Path, config: &FileConfig) -> anyhow::Result<()> {
-    if !coopnet_schemas::handle::valid_host(&config.domain) {
-        bail!("--domain must be a host name with an optional port, such as coop.example");
-    }
-    if data_dir.join(CONFIG_FILE).exists() {
-        bail!("{} already holds a node", data_dir.display());
-    }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating {}", data_dir.display()))?;
-    config.save(data_dir)?;
-    app::open(data_dir).await?;
-    Ok(())
 }
 
 /// Checks a domain an operator names: a host name, optionally with a port.

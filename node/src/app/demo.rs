@@ -69,7 +69,7 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
         let domain = format!("localhost:{port}");
         let listen = format!("127.0.0.1:{port}");
         if !dir.join(crate::core::config::CONFIG_FILE).exists() {
-            crate::app::cli::init(
+            crate::app::init(
                 &dir,
                 &FileConfig {
                     domain: domain.clone(),
@@ -110,7 +110,7 @@ pub async fn run(base_port: u16, data_dir: Option<PathBuf>) -> anyhow::Result<()
             crate::features::posts::publish_note(&federation, &coop, sample.post).await?;
             // The first node holds the seed's forums, as `coopnode init` would.
             if i == 0 {
-                crate::app::cli::seed_forums(&federation.db, &federation.settings).await?;
+                crate::app::seed_forums(&federation.db, &federation.settings).await?;
             }
         }
         let listener = TcpListener::bind(&listen)

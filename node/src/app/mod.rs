@@ -133,13 +133,56 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
+    _ = ctrl_c => {},
+    _ = terminate => {}}
 }
 
 /// The base URL of a node listening on `addr` in development mode.
 pub fn loopback_url(addr: SocketAddr) -> Url {
     Url::parse(&format!("http://{addr}/"))
         .unwrap_or_else(|_| Url::parse("http://127.0.0.1/").expect("static URL"))
+}
+
+use crate::app;
+use crate::core::config::CONFIG_FILE;
+use crate::features::coops::{CoopKind, NewCoop, Username};
+use anyhow::{bail, Context};
+
+/// Opens the seed's five forums on a new node (FEP-1b12 `Group`s); a node admin moderates them
+/// until members are made moderators.
+pub async fn seed_forums(db: &Db, settings: &crate::core::config::Settings) -> anyhow::Result<()> {
+    for (handle, name, summary) in crate::features::forums::SEED_FORUMS {
+        if db.local_actor_by_username(handle).await?.is_some() {
+            continue;
+        }
+        coops::create_coop(
+            db,
+            settings,
+            NewCoop {
+                handle: Username::parse(handle)?,
+                name,
+                kind: CoopKind::Forum,
+                summary,
+                region: None,
+                industry: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Writes the configuration and prepares the database and instance actor.
+pub async fn init(data_dir: &Path, config: &FileConfig) -> anyhow::Result<()> {
+    if !coopnet_schemas::handle::valid_host(&config.domain) {
+        bail!("--domain must be a host name with an optional port, such as coop.example");
+    }
+    if data_dir.join(CONFIG_FILE).exists() {
+        bail!("{} already holds a node", data_dir.display());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    config.save(data_dir)?;
+    app::open(data_dir).await?;
+    Ok(())
 }

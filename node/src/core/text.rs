@@ -137,3 +137,9 @@ mod tests {
         assert_eq!(html_to_text("<p>a &amp; b</p><p>c</p>"), "a & b c");
     }
 }
+
+pub fn format_minor(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}

@@ -76,3 +76,33 @@ pub fn offset(q: &PageQuery) -> Result<i64, AppError> {
         Some(_) => Err(AppError::bad("pages are numbered from 1")),
     }
 }
+use axum::http::HeaderMap;
+use serde::Serialize;
+
+/// The user of a request's bearer token; `None` without one, refused if it is not valid.
+pub(crate) async fn bearer_user(
+    data: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<UserRow>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| AppError::Unauthorized("only bearer tokens are accepted".into()))?;
+    let user_id = data
+        .db
+        .api_token_user(&token_hash(token.trim()))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?;
+    Ok(Some(data.db.user(user_id).await?.ok_or_else(|| {
+        AppError::Unauthorized("the token's user is gone".into())
+    })?))
+}
+
+#[derive(Serialize)]
+pub struct Created {
+    pub id: String,
+}

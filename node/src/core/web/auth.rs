@@ -21,7 +21,6 @@ use maud::html;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::str::FromStr;
 
 use crate::core::web::page;
 

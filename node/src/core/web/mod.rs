@@ -3,19 +3,21 @@
 //! Public to read; logging in is for acting. Pages work without JavaScript, carry one `h1`,
 //! label every field, and fit a phone screen. Remote HTML is sanitised before it is stored, and
 //! only ever inserted here as that sanitised HTML.
+
+pub mod api;
+pub mod auth;
+
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
 use crate::core::federation::{convert, KnownActor};
 use crate::core::store::users::UserRow;
 use crate::core::web::auth::Session;
 use crate::core::AppState;
+use crate::core::Settings;
 use axum::response::Response;
 use axum::{http::header, response::IntoResponse};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::collections::HashMap;
-
-pub mod api;
-pub mod auth;
 
 /// The frame around every page.
 pub fn layout(node_name: &str, title: &str, session: Option<&Session>, body: Markup) -> Markup {
@@ -228,5 +230,16 @@ pub(crate) fn profile_href(actor: &KnownActor) -> String {
         actor.id.path().to_string()
     } else {
         actor.id.to_string()
+    }
+}
+
+/// The portal's link to an object: its own path when it is one of ours under `local_prefix`,
+/// otherwise `page?id=`, the page that shows the copy held here.
+pub fn object_href(settings: &Settings, id: &str, local_prefix: &str, page: &str) -> String {
+    match url::Url::parse(id) {
+        Ok(u) if settings.is_local(&u) && u.path().starts_with(local_prefix) => {
+            u.path().to_string()
+        }
+        _ => format!("{page}?id={}", enc(id)),
     }
 }

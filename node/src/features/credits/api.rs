@@ -11,13 +11,13 @@ use axum::{
 use serde::{Deserialize, Serialize};
 
 use crate::core::store::rfc3339;
+use crate::core::text::format_minor;
 use crate::core::web::api::{ApiError, ApiResult, ApiUser};
 use crate::core::AppState;
 use crate::features::coops::api::acting;
 use crate::features::credits;
 use crate::features::credits::store::account;
 use crate::features::credits::WorkInput;
-use crate::features::market::format_minor;
 
 pub fn routes() -> Router {
     Router::new()

@@ -24,11 +24,11 @@ use crate::core::federation as activitypub;
 use crate::core::federation::{convert, KnownActor};
 use crate::core::store::now_ms;
 use crate::core::store::users::UserRow;
+use crate::core::text::format_minor;
 use crate::core::AppState;
 use crate::features::credits::store::{
     account, CreditMove, HistoryRow, Refusal, RuleRow, WorkRecord,
 };
-use crate::features::market::format_minor;
 
 pub use crate::features::credits::store::CREDITS_CURRENCY;
 

@@ -15,13 +15,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::core::error::AppError;
+use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
+use crate::core::web::enc;
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::credits::store::{account, HistoryRow};
 use crate::features::credits::WorkInput;
-use crate::features::market::format_minor;
 use crate::features::{coops, credits};
 
 pub fn routes() -> Router {
@@ -126,7 +127,7 @@ fn history(rows: &[(String, &HistoryRow)]) -> Markup {
                     td {
                         (e.memo)
                         @if let Some(order) = &e.order_id {
-                            " " a href=(crate::features::market::portal::orders::order_href(order)) { (order_label(&e.kind)) }
+                            " " a href=(format!("/orders/view?id={}", enc(order))) { (order_label(&e.kind)) }
                         }
                     }
                     td { @if e.amount > 0 { "+" } (format_minor(e.amount)) }

@@ -23,11 +23,8 @@ use crate::core::federation::{convert, outgoing, KnownActor};
 use crate::core::store::{now_ms, rfc3339, StoreError};
 use crate::core::text;
 use crate::core::AppState;
-use crate::features::credits::store::{
-    account, order_transfer, CreditMove, Refusal, TransferRow, CREDITS_CURRENCY,
-};
+use crate::features::credits::store::{account, order_transfer, CreditMove, TransferRow};
 use crate::features::credits::{check_memo, new_transfer_id, refused, Credits};
-use crate::features::market::store::orders::OrderRow;
 
 fn new_activity_id(state: &AppState) -> Url {
     state
@@ -308,97 +305,4 @@ pub async fn receive_answer(
         .refund_credit_transfer(&transfer.id, &refund)
         .await?;
     Ok(true)
-}
-
-/// Pays a workplace on another node for one of our orders it accepted, from the credits held
-/// for the order: a federated transfer from the buyer to the workplace. Nothing if the order is
-/// not priced in credits, not accepted, or paid or released already; a second attempt (the
-/// Accept delivered again) makes no second transfer.
-pub async fn pay_order(data: &AppState, order: &OrderRow) -> Result<(), AppError> {
-    if order.currency != CREDITS_CURRENCY
-        || !["accepted", "dispatched", "fulfilled"].contains(&order.state.as_str())
-    {
-        return Ok(());
-    }
-    let held = data.db.credit_balance(account::HELD, &order.id).await?;
-    if held <= 0 {
-        return Ok(());
-    }
-    let (Some(buyer), Some(seller)) = (
-        data.db.local_actor(&order.buyer_id).await?,
-        crate::core::federation::stored_actor(data, &order.seller_id).await?,
-    ) else {
-        return Err(AppError::Internal(
-            "an order paid in credits without its parties".into(),
-        ));
-    };
-    let buyer = convert::local_actor(&buyer, &data.settings);
-    let amount = Credits::from_minor(held)?;
-    let memo = format!("Payment for order {}", order.id);
-    match send_transfer(
-        data,
-        &buyer,
-        &seller,
-        amount,
-        &text::limit(memo, crate::features::credits::MAX_MEMO),
-        account::HELD,
-        &order.id,
-        Some(&order.id),
-    )
-    .await
-    {
-        Ok(_) => Ok(()),
-        // Paid by another copy of the Accept meanwhile, or released by a cancellation.
-        Err(AppError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// The hold of a buyer's credits for an order sent to a workplace on another node, written in
-/// the same transaction as the order and its Offer.
-pub fn hold_for(
-    order: &crate::features::market::store::orders::NewOrder,
-    buyer: &KnownActor,
-) -> Option<CreditMove> {
-    if order.currency != CREDITS_CURRENCY || order.total() <= 0 {
-        return None;
-    }
-    Some(CreditMove {
-        id: order_transfer::hold(&order.id),
-        kind: "hold",
-        state: "settled",
-        from_kind: crate::features::credits::account_kind(buyer),
-        from_owner: buyer.id.to_string(),
-        to_kind: account::HELD,
-        to_owner: order.id.clone(),
-        amount: order.total(),
-        memo: text::limit(
-            format!(
-                "Order of {}",
-                order
-                    .lines
-                    .iter()
-                    .map(|l| l.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            200,
-        ),
-        counterparty: None,
-        remote_id: None,
-        refund_of: None,
-        order_id: Some(order.id.clone()),
-        now: order.now,
-    })
-}
-
-/// An insufficient balance at checkout, as the buyer reads it.
-pub fn unfunded(total: i64, refusal: Refusal) -> AppError {
-    match refusal {
-        Refusal::Insufficient => AppError::Conflict(format!(
-            "insufficient credits: this order costs {} credits",
-            crate::features::market::format_minor(total)
-        )),
-        Refusal::AlreadyRecorded => AppError::Conflict("that order is recorded already".into()),
-    }
 }

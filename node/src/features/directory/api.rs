@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
 use crate::core::store::rfc3339;
+use crate::core::web::api::Created;
 use crate::core::web::api::{ApiError, ApiResult, ApiUser};
 use crate::core::AppState;
 use crate::features::coops::api::{acting, coop_view, CoopView};
@@ -21,7 +22,6 @@ use crate::features::directory::wire::{self as federated, CoopFilter};
 use crate::features::directory::{
     Average, DirectoryParams, ListingDetails, ListingFields, ProfileText,
 };
-use crate::features::posts::api::Created;
 
 pub fn routes() -> Router {
     Router::new()

@@ -6,6 +6,7 @@
 //! Federation lives in [`crate::activitypub::directory`], SQL in [`crate::store::directory`].
 
 pub mod api;
+pub mod flows;
 pub mod portal;
 pub mod store;
 pub mod wire;

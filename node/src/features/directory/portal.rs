@@ -19,6 +19,7 @@ use coopnet_schemas::directory::{CoopProfileDoc, FlowDoc};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+use crate::core::config::Settings;
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
 use crate::core::federation::KnownActor;
@@ -36,7 +37,6 @@ use crate::features::directory::{
     parse_ratings, Average, DirectoryParams, ListingDetails, ListingFields, ListingKind,
     ProfileText, CAMPAIGN_KINDS, CRITERIA, TOPICS,
 };
-use crate::features::market::portal::catalogue::item_href;
 
 pub fn routes() -> Router {
     Router::new()
@@ -299,7 +299,7 @@ pub async fn listing_page(data: &AppState, id: &str, MaybeUser(session): MaybeUs
         let mut names = Names::default();
         for r in &ratings {
             let subject = match data.db.item(&r.subject_id).await? {
-                Some(item) => (item_href(&data.settings, &item.id), item.name),
+                Some(item) => (item_page_href(&data.settings, &item.id), item.name),
                 None => (coop_href(&r.subject_id), names.name(data, &r.subject_id).await?),
             };
             subjects.push(subject);
@@ -901,4 +901,9 @@ pub async fn remove(
     }
     .await;
     back(&data, &session, result)
+}
+
+/// A rated good's page: the catalogue's, on this node or as the copy held here.
+fn item_page_href(settings: &Settings, id: &str) -> String {
+    crate::core::web::object_href(settings, id, "/items/", "/catalogue/item")
 }

@@ -21,14 +21,14 @@ use crate::core::error::AppError;
 use crate::core::federation::{convert, outgoing, KnownActor};
 use crate::core::store::{now_ms, parse_time, rfc3339};
 use crate::core::text;
+use crate::core::text::format_minor;
 use crate::core::AppState;
+use crate::features::directory::flows::{Flow, PlanningProfile};
 use crate::features::directory::store::{ListingRow, ProfileVersionRow, RatingRow};
 use crate::features::directory::{
     ListingDetails, ListingDraft, ListingFields, ListingKind, ProfileText, RatingInput, MAX_BODY,
     MAX_PROFILE_TEXT,
 };
-use crate::features::market::format_minor;
-use crate::features::planning::{Flow, PlanningProfile};
 
 /// Most inputs or outputs a profile may list, and most purchase lines.
 const MAX_FLOWS: usize = 100;
@@ -149,7 +149,7 @@ async fn record_profile(
     coop: &KnownActor,
     profile: &ProfileText,
 ) -> Result<(), AppError> {
-    let planning = crate::features::planning::wire::profile_of(state, coop.id.as_str()).await?;
+    let planning = crate::features::directory::flows::profile_of(state, coop.id.as_str()).await?;
     let workplace = coop.coop_kind.as_deref() == Some("workplace");
     let council = coop.coop_kind.as_deref() == Some("consumer-council");
     let mut doc = CoopProfileDoc {

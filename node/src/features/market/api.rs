@@ -16,13 +16,14 @@ use crate::core::federation as activitypub;
 use crate::core::federation::KnownActor;
 use crate::core::store::rfc3339;
 use crate::core::store::users::UserRow;
+use crate::core::text::format_minor;
 use crate::core::web::api::{ApiError, ApiResult, ApiUser};
 use crate::core::AppState;
 use crate::features::coops::api::{acting, local_coop};
 use crate::features::market::orders::OrderState;
 use crate::features::market::store::items::{CatalogueEntry, CatalogueQuery, ItemRow, Sort};
 use crate::features::market::store::orders::{OrderLineRow, OrderRow};
-use crate::features::market::{format_minor, wire as market, ItemFields, Quantity};
+use crate::features::market::{wire as market, ItemFields, Quantity};
 use crate::features::{coops, market as catalogue};
 
 pub fn routes() -> Router {

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod orders;
+pub mod payment;
 pub mod portal;
 pub mod store;
 pub mod wire;
@@ -17,6 +18,7 @@ use crate::core::store::now_ms;
 use crate::core::text;
 use crate::core::AppState;
 use crate::features::market::store::items::ItemRow;
+use crate::features::market::text::format_minor;
 use crate::features::market::wire as market;
 
 /// A price per unit: minor units (cents) of a three-letter currency.
@@ -106,12 +108,6 @@ impl Price {
     pub fn amount(&self) -> String {
         format_minor(self.minor)
     }
-}
-
-pub fn format_minor(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
 }
 
 impl fmt::Display for Price {

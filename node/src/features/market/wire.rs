@@ -20,6 +20,7 @@ use crate::core::federation::{convert, outgoing, KnownActor};
 use crate::core::store::outbox::WrittenAlongside;
 use crate::core::store::{now_ms, parse_time, rfc3339, StoreError};
 use crate::core::text;
+use crate::core::text::format_minor;
 use crate::core::AppState;
 use crate::features::market as catalogue;
 use crate::features::market::orders::{OrderState, Party};
@@ -27,7 +28,7 @@ use crate::features::market::store::items::ItemRow;
 use crate::features::market::store::orders::{
     Acceptance, NewLine, NewOrder, OrderLineRow, OrderRow,
 };
-use crate::features::market::{format_minor, Price, ProductType};
+use crate::features::market::{Price, ProductType};
 
 fn fragment(id: &Url, name: &str) -> Url {
     let mut u = id.clone();
@@ -385,7 +386,7 @@ pub async fn place_order(
         match state.db.accept_order_paid(&order, Some(payer)).await? {
             Acceptance::Accepted => announce_stock_change(state, &order.id, true).await?,
             Acceptance::Unfunded => {
-                return Err(crate::features::credits::wire::unfunded(
+                return Err(crate::features::market::payment::unfunded(
                     order.total(),
                     crate::features::credits::store::Refusal::Insufficient,
                 ))
@@ -451,7 +452,7 @@ pub async fn place_order(
             .collect(),
     ));
     // An order priced in credits holds the buyer's credits in the same transaction.
-    let hold = crate::features::credits::wire::hold_for(&order, buyer);
+    let hold = crate::features::market::payment::hold_for(&order, buyer);
     let queued = outgoing::queue_alongside(
         state,
         &offer,
@@ -467,7 +468,7 @@ pub async fn place_order(
     match queued {
         Ok(()) => Ok(row),
         Err(AppError::Store(StoreError::Refused(refusal))) => Err(
-            crate::features::credits::wire::unfunded(order.total(), refusal),
+            crate::features::market::payment::unfunded(order.total(), refusal),
         ),
         Err(e) => Err(e),
     }
@@ -670,7 +671,7 @@ pub async fn receive_offer_answer(
     if accepted {
         // Paid once, however often the Accept arrives: a retry after a crash pays here too.
         let order = data.db.order(&order.id).await?.ok_or(AppError::NotFound)?;
-        crate::features::credits::wire::pay_order(data, &order).await?;
+        crate::features::market::payment::pay_order(data, &order).await?;
     }
     Ok(true)
 }

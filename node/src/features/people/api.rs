@@ -4,16 +4,15 @@
 use activitypub_federation::config::Data;
 use axum::{
     extract::{rejection::JsonRejection, DefaultBodyLimit, Multipart, Path},
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode},
     routing::{delete, get, post},
     Json, Router,
 };
 use serde::Serialize;
 
 use crate::core::error::AppError;
-use crate::core::store::users::UserRow;
+use crate::core::web::api::bearer_user;
 use crate::core::web::api::{ApiError, ApiResult, ApiUser};
-use crate::core::web::auth::token_hash;
 use crate::core::AppState;
 use crate::features::people;
 use crate::features::people::portal::{read_upload, UPLOAD_BODY_MAX};
@@ -33,29 +32,6 @@ pub fn routes() -> Router {
         .route("/api/v1/members/{name}/profile", get(member))
         .route("/api/v1/interests", get(interests).post(add_interest))
         .route("/api/v1/interests/{id}", delete(remove_interest))
-}
-
-/// The user of a request's bearer token; `None` without one, refused if it is not valid.
-pub(crate) async fn bearer_user(
-    data: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<UserRow>, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| AppError::Unauthorized("only bearer tokens are accepted".into()))?;
-    let user_id = data
-        .db
-        .api_token_user(&token_hash(token.trim()))
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("the token is not valid".into()))?;
-    Ok(Some(data.db.user(user_id).await?.ok_or_else(|| {
-        AppError::Unauthorized("the token's user is gone".into())
-    })?))
 }
 
 async fn own(data: Data<AppState>, ApiUser(user): ApiUser) -> ApiResult<Profile> {

@@ -292,7 +292,7 @@ pub async fn download(
     let result = async {
         let reader = match session {
             Some(s) => Some(s.user),
-            None => crate::features::people::api::bearer_user(&data, &headers).await?,
+            None => crate::core::web::api::bearer_user(&data, &headers).await?,
         };
         people::resume_pdf_for(&data, &name, reader.as_ref()).await
     }

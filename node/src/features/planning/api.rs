@@ -16,9 +16,10 @@ use crate::core::store::now_ms;
 use crate::core::web::api::{ApiError, ApiResult, ApiUser};
 use crate::core::AppState;
 use crate::features::coops::api::acting;
+use crate::features::directory::flows::PlanningProfile;
 use crate::features::planning::portal::save;
 use crate::features::planning::wire::{self as federated, Viewer};
-use crate::features::planning::{GoodSpec, PlanningProfile, RoundSpec};
+use crate::features::planning::{GoodSpec, RoundSpec};
 
 pub fn routes() -> Router {
     Router::new()
@@ -283,7 +284,9 @@ async fn profile(
     Path(handle): Path<String>,
 ) -> ApiResult<PlanningProfile> {
     let coop = acting(&data, &user, &handle).await?;
-    Ok(Json(federated::profile_of(&data, coop.id.as_str()).await?))
+    Ok(Json(
+        crate::features::directory::flows::profile_of(&data, coop.id.as_str()).await?,
+    ))
 }
 
 async fn set_profile(

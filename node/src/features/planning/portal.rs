@@ -27,9 +27,10 @@ use crate::core::web::{error_page, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::coops::CoopKind;
+use crate::features::directory::flows::{Flow, PlanningProfile};
 use crate::features::planning;
 use crate::features::planning::wire::{self as federated, Viewer};
-use crate::features::planning::{Flow, PlanningProfile, RoundSpec};
+use crate::features::planning::RoundSpec;
 
 pub fn routes() -> Router {
     Router::new()
@@ -701,7 +702,7 @@ async fn profile_page(
 ) -> Response {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
-        let profile = federated::profile_of(&data, coop.id.as_str()).await?;
+        let profile = crate::features::directory::flows::profile_of(&data, coop.id.as_str()).await?;
         let members = data.db.coop_member_names(coop.id.as_str()).await?;
         let inputs = PlanningProfile::write_flows(&profile.inputs);
         let other_outputs = PlanningProfile::write_flows(&profile.other_outputs);

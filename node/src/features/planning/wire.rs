@@ -29,9 +29,10 @@ use crate::core::federation::{convert, KnownActor};
 use crate::core::store::{now_ms, rfc3339};
 use crate::core::AppState;
 use crate::features::coops::CoopKind;
+use crate::features::directory::flows::profile_of;
 use crate::features::planning;
 use crate::features::planning::store::{PlanRoundRow, RoundState};
-use crate::features::planning::{PlanningProfile, RoundSpec};
+use crate::features::planning::RoundSpec;
 
 pub fn parse_doc(row: &PlanRoundRow) -> Result<PlanDoc, AppError> {
     serde_json::from_str(&row.document)
@@ -584,13 +585,6 @@ pub async fn automatic_answer(
             Ok(Some((vec![0.0; doc.goods.len()], consume)))
         }
     }
-}
-
-pub async fn profile_of(state: &AppState, coop: &str) -> Result<PlanningProfile, AppError> {
-    Ok(match state.db.planning_profile(coop).await? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| AppError::Internal(e.to_string()))?,
-        None => PlanningProfile::default(),
-    })
 }
 
 /// Every member's own proposal to a council, as (prices answered, quantities).

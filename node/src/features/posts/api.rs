@@ -20,13 +20,14 @@ use crate::core::web::api::offset;
 use crate::core::web::api::ApiError;
 use crate::core::web::api::ApiResult;
 use crate::core::web::api::ApiUser;
+use crate::core::web::api::Created;
 use crate::core::web::api::PageQuery;
+use crate::core::web::api::PAGE;
 use crate::core::AppState;
 use crate::features::coops::api::acting;
 use crate::features::coops::api::coop_view;
 use crate::features::coops::api::local_coop;
 use crate::features::coops::api::CoopView;
-use crate::features::market::api::PAGE;
 use crate::features::posts::store::FeedEntry;
 
 pub fn routes() -> Router {
@@ -114,11 +115,6 @@ async fn coop(data: Data<AppState>, Path(handle): Path<String>) -> ApiResult<Coo
 #[derive(Deserialize)]
 pub struct NewPost {
     pub text: String,
-}
-
-#[derive(Serialize)]
-pub struct Created {
-    pub id: String,
 }
 
 async fn create_post(

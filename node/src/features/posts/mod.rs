@@ -1,8 +1,16 @@
 //! TODO doc for features::posts
+
+pub mod api;
+pub mod inbound;
+pub mod portal;
+pub mod store;
+pub mod wire;
+
 use crate::core::error::AppError;
+use crate::core::federation::outgoing;
+use crate::core::federation::outgoing::follower_inboxes;
 use crate::core::federation::outgoing::queue;
 use crate::core::federation::outgoing::queue_alongside;
-use crate::core::federation::outgoing::{self, follower_inboxes};
 use crate::core::federation::{convert, KnownActor};
 use crate::core::store::outbox::WrittenAlongside;
 use crate::core::store::{now_ms, rfc3339};
@@ -16,12 +24,6 @@ use coopnet_schemas::{
 };
 use serde_json::json;
 use url::Url;
-
-pub mod api;
-pub mod inbound;
-pub mod portal;
-pub mod store;
-pub mod wire;
 
 /// Longest announcement accepted, in characters of Markdown.
 pub const MAX_POST_CHARS: usize = 10_000;

@@ -17,7 +17,6 @@ use axum::{
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::core::config::Settings;
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
 use crate::core::web::auth::{MaybeUser, Session, User};
@@ -31,6 +30,9 @@ use crate::features::coops::portal::acting_coop;
 use crate::features::coops::portal::councils_of;
 use crate::features::directory::portal::averages_line;
 use crate::features::directory::Average;
+use crate::features::market::portal::item_href;
+use crate::features::market::portal::price_per_unit;
+use crate::features::market::portal::stock_status;
 use crate::features::market::store::items::{CatalogueEntry, CatalogueQuery, ItemRow, Sort};
 use crate::features::market::{wire as market, ProductType};
 
@@ -43,35 +45,6 @@ pub fn routes() -> Router {
         .route("/catalogue/item", get(any_item_page))
         .route("/catalogue/recommend", post(recommend))
         .route("/catalogue/enquire", post(enquire))
-}
-
-/// Where the portal shows an item: a local item at its own address, a peer's through
-/// `/catalogue/item`.
-pub(crate) fn item_href(settings: &Settings, id: &str) -> String {
-    match url::Url::parse(id) {
-        Ok(u) if settings.is_local(&u) && u.path().starts_with("/items/") => u.path().to_string(),
-        _ => format!("/catalogue/item?id={}", enc(id)),
-    }
-}
-
-/// "3.20 EUR per loaf".
-pub(crate) fn price_per_unit(minor: i64, currency: &str, unit: &str) -> String {
-    format!(
-        "{} per {unit}",
-        crate::features::market::portal::orders::money(minor, currency)
-    )
-}
-
-/// "12 in stock", with a low-stock marker, or "Out of stock".
-pub(crate) fn stock_status(stock: i64, low_stock_at: i64) -> Markup {
-    html! {
-        @if stock <= 0 {
-            strong.out { "Out of stock" }
-        } @else {
-            (stock) " in stock"
-            @if stock <= low_stock_at { " " strong.low { "Low stock" } }
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

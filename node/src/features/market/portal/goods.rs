@@ -18,15 +18,16 @@ use serde::Deserialize;
 
 use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
+use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::enc;
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
-use crate::features::coops::portal::acting_coop;
 use crate::features::market as catalogue;
-use crate::features::market::portal::catalogue::{item_href, price_per_unit, stock_status};
+use crate::features::market::portal::workplace;
+use crate::features::market::portal::{item_href, price_per_unit, stock_status};
 use crate::features::market::store::items::ItemRow;
-use crate::features::market::{format_minor, ItemFields, CSV_COLUMNS, SUGGESTED_TYPES};
+use crate::features::market::{ItemFields, CSV_COLUMNS, SUGGESTED_TYPES};
 
 pub fn routes() -> Router {
     Router::new()
@@ -65,21 +66,6 @@ pub fn admin_links(coop: &KnownActor) -> Markup {
             a href={(base) "/directory"} { "Profile and directory listings" }
         }
     }
-}
-
-/// The local workplace a member asked to act as, if they may.
-pub(crate) async fn workplace(
-    data: &AppState,
-    session: &Session,
-    handle: &str,
-) -> Result<KnownActor, AppError> {
-    let coop = acting_coop(data, session, handle).await?;
-    if coop.coop_kind.as_deref() != Some("workplace") {
-        return Err(AppError::Forbidden(
-            "only workplaces sell goods and services".into(),
-        ));
-    }
-    Ok(coop)
 }
 
 /// An item form as sent; every field optional here so that a missing one gets the domain's

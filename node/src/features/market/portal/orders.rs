@@ -17,22 +17,25 @@ use serde::Deserialize;
 
 use crate::core::error::AppError;
 use crate::core::federation as activitypub;
+use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::stored_html;
-use crate::core::web::{enc, person, Names};
 use crate::core::web::{error_page, human_time, page};
+use crate::core::web::{person, Names};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::coops::portal::{acts_for_local_coop, councils_of};
 use crate::features::market as catalogue;
 use crate::features::market::orders::{OrderState, Party};
-use crate::features::market::portal::catalogue::{item_href, price_per_unit};
-use crate::features::market::portal::goods::workplace;
+use crate::features::market::portal::money;
+use crate::features::market::portal::order_href;
+use crate::features::market::portal::workplace;
+use crate::features::market::portal::{item_href, price_per_unit};
 use crate::features::market::store::items::ItemRow;
 use crate::features::market::store::orders::{
     BasketLineRow, OrderEventRow, OrderLineRow, OrderRow,
 };
-use crate::features::market::{format_minor, wire as market, Quantity};
+use crate::features::market::{wire as market, Quantity};
 
 /// Orders listed on one page at most.
 const ORDERS_SHOWN: i64 = 100;
@@ -49,15 +52,6 @@ pub fn routes() -> Router {
         .route("/admin/{handle}/orders", get(incoming))
         .route("/admin/{handle}/orders/state", post(move_order))
         .route("/admin/{handle}/purchases", get(purchases))
-}
-
-/// Money with its currency: "12.40 EUR", or "12.40 credits" for an item paid in credits.
-pub(crate) fn money(minor: i64, currency: &str) -> String {
-    if currency == crate::features::credits::CREDITS_CURRENCY {
-        format!("{} credits", format_minor(minor))
-    } else {
-        format!("{} {currency}", format_minor(minor))
-    }
 }
 
 /// An order with what the page shows of it.
@@ -100,10 +94,6 @@ struct Actions<'a> {
 
 fn allowed(to: OrderState, party: Party, state: &str) -> bool {
     to.reachable_from(party).contains(&state)
-}
-
-pub(crate) fn order_href(id: &str) -> String {
-    format!("/orders/view?id={}", enc(id))
 }
 
 /// One order. `n` keeps the ids of its fields unique on a page of many.
