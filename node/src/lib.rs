@@ -1,8 +1,10 @@
 #![recursion_limit = "512"]
 //! A Coopnet node: the `coopnode` binary's library, also used by the end-to-end tests.
 //!
-//! Storage (`store`), the ActivityPub side (`activitypub`), the portal (`portal`), the JSON API
-//! (`api`) and who exists on the node (`coops`) are assembled into a running node by `app`.
+//! Three layers, imports pointing one way: `app` (router, inbox dispatch, workers, CLI) builds
+//! the node from the `features` (one folder each: coops, people, credits, directory, forums,
+//! library, market, planning, work, posts), which build on `core` (state, configuration,
+//! storage, the federation machinery, web basics). docs/ARCHITECTURE.md draws them.
 
 pub mod app;
 pub mod core;

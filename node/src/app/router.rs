@@ -145,17 +145,7 @@ async fn listing_or_page(
             .ok_or(AppError::NotFound)?;
         routes::check_signed_fetch(&data, &method, &uri, &headers).await?;
         if let Some(deleted) = row.deleted_at {
-            let tombstone = coopnet_schemas::objects::Tombstone {
-                context: coopnet_schemas::context::object_context(),
-                id: url,
-                kind: "Tombstone".into(),
-                deleted: Some(crate::core::store::rfc3339(deleted)),
-            };
-            return Ok((
-                axum::http::StatusCode::GONE,
-                activitypub_federation::axum::json::FederationJson(tombstone),
-            )
-                .into_response());
+            return Ok(crate::core::federation::serve::gone(url, deleted));
         }
         let owner =
             Url::parse(&row.owner_id).map_err(|_| AppError::Internal("stored owner id".into()))?;
@@ -185,17 +175,7 @@ async fn item_json(
         .ok_or(AppError::NotFound)?;
     routes::check_signed_fetch(data, method, uri, headers).await?;
     if !item.is_active() {
-        let tombstone = coopnet_schemas::objects::Tombstone {
-            context: coopnet_schemas::context::object_context(),
-            id: url,
-            kind: "Tombstone".into(),
-            deleted: Some(crate::core::store::rfc3339(item.updated_at)),
-        };
-        return Ok((
-            axum::http::StatusCode::GONE,
-            activitypub_federation::axum::json::FederationJson(tombstone),
-        )
-            .into_response());
+        return Ok(crate::core::federation::serve::gone(url, item.updated_at));
     }
     let owner = activitypub::stored_actor(data, &item.owner_id)
         .await?

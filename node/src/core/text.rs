@@ -109,6 +109,13 @@ pub fn html_to_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// An amount in hundredths, as people read it: "3.20", "-0.05".
+pub fn format_minor(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let m = minor.unsigned_abs();
+    format!("{sign}{}.{:02}", m / 100, m % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,10 +143,4 @@ mod tests {
         assert_eq!(limit("brød og smør".into(), 4), "brød");
         assert_eq!(html_to_text("<p>a &amp; b</p><p>c</p>"), "a & b c");
     }
-}
-
-pub fn format_minor(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let m = minor.unsigned_abs();
-    format!("{sign}{}.{:02}", m / 100, m % 100)
 }

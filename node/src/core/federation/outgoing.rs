@@ -262,3 +262,27 @@ pub async fn update_profile(state: &AppState, actor: &KnownActor) -> Result<(), 
     let inboxes = follower_inboxes(state, &actor.id).await?;
     queue(state, &activity, inboxes, false, Some(actor.id.as_str())).await
 }
+
+/// The Delete of one of `owner`'s public objects, with its Tombstone, addressed to the public and
+/// the owner's followers.
+pub fn public_delete(
+    state: &AppState,
+    owner: &KnownActor,
+    id: Url,
+    deleted_at: i64,
+) -> Result<Activity, AppError> {
+    let tombstone = coopnet_schemas::objects::Tombstone {
+        context: serde_json::Value::Null,
+        id,
+        kind: "Tombstone".into(),
+        deleted: Some(crate::core::store::rfc3339(deleted_at)),
+    };
+    Ok(Activity::new(
+        ActivityKind::Delete,
+        new_id(state, "activities"),
+        owner.id.clone(),
+        serde_json::to_value(tombstone)?,
+    )
+    .to(vec![PUBLIC.into()])
+    .cc(vec![convert::followers_of(&owner.id).to_string()]))
+}

@@ -367,3 +367,14 @@ pub fn whole_collection(id: Url, items: Vec<Value>) -> Response {
     })
     .into_response()
 }
+
+/// What peers get for one of our objects that is gone: its Tombstone, with 410.
+pub fn gone(id: Url, deleted_at: i64) -> Response {
+    let tombstone = coopnet_schemas::objects::Tombstone {
+        context: coopnet_schemas::context::object_context(),
+        id,
+        kind: "Tombstone".into(),
+        deleted: Some(crate::core::store::rfc3339(deleted_at)),
+    };
+    (axum::http::StatusCode::GONE, FederationJson(tombstone)).into_response()
+}

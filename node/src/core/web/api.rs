@@ -1,4 +1,5 @@
-//! TODO
+//! The JSON API's basics: errors as `{"error": "…"}` with their status, bearer tokens, pages
+//! of results.
 
 use crate::core::error::AppError;
 use crate::core::store::users::UserRow;

@@ -1,4 +1,5 @@
-//! TODO
+//! What every portal page asks of co-ops: which co-op the member acts for, which councils they
+//! belong to, whether they act for a co-op of this node.
 
 use crate::core::error::AppError;
 use crate::core::federation::{convert, KnownActor};

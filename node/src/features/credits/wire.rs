@@ -26,12 +26,6 @@ use crate::core::AppState;
 use crate::features::credits::store::{account, order_transfer, CreditMove, TransferRow};
 use crate::features::credits::{check_memo, new_transfer_id, refused, Credits};
 
-fn new_activity_id(state: &AppState) -> Url {
-    state
-        .settings
-        .url(&format!("/activities/{}", uuid::Uuid::new_v4()))
-}
-
 /// Sends credits to a person or co-op on another node: takes them from `from` (an account of this
 /// node) and queues the event, signed by `provider`, in one transaction. With `order_id`, the
 /// transfer is that order's payment: its id is derived from the order's (so it is made once,
@@ -64,7 +58,7 @@ pub async fn send_transfer(
     let now = now_ms();
     let mut create = Activity::new(
         ActivityKind::Create,
-        new_activity_id(state),
+        outgoing::new_id(state, "activities"),
         provider.id.clone(),
         serde_json::to_value(&event)?,
     )
@@ -163,7 +157,7 @@ pub async fn receive_transfer(
         let instance = data.settings.url("/actor");
         let mut reject = Activity::new(
             ActivityKind::Reject,
-            new_activity_id(data),
+            outgoing::new_id(data, "activities"),
             instance,
             Value::String(event.id.to_string()),
         )
@@ -186,7 +180,7 @@ pub async fn receive_transfer(
     };
     let mut accept = Activity::new(
         ActivityKind::Accept,
-        new_activity_id(data),
+        outgoing::new_id(data, "activities"),
         recipient.id.clone(),
         Value::String(event.id.to_string()),
     )

@@ -11,7 +11,7 @@ use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     actors::ActorDoc,
     directory::{self as wire, CoopProfileDoc, FlowDoc, ListingDoc, Place, PurchaseDoc, RatingDoc},
-    objects::{Source, Tombstone},
+    objects::Source,
     PUBLIC,
 };
 use serde_json::Value;
@@ -484,28 +484,9 @@ pub async fn delete_listing(
     let now = now_ms();
     state.db.delete_listing(&row.id, now).await?;
     let id = Url::parse(&row.id).map_err(|_| AppError::Internal("stored listing id".into()))?;
-    let tombstone = Tombstone {
-        context: Value::Null,
-        id,
-        kind: "Tombstone".into(),
-        deleted: Some(rfc3339(now)),
-    };
-    let activity = Activity::new(
-        ActivityKind::Delete,
-        outgoing_id(state),
-        owner.id.clone(),
-        serde_json::to_value(tombstone)?,
-    )
-    .to(vec![PUBLIC.into()])
-    .cc(vec![convert::followers_of(&owner.id).to_string()]);
+    let activity = outgoing::public_delete(state, owner, id, now)?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
     outgoing::queue(state, &activity, inboxes, false, Some(&row.id)).await
-}
-
-fn outgoing_id(state: &AppState) -> Url {
-    state
-        .settings
-        .url(&format!("/activities/{}", uuid::Uuid::new_v4()))
 }
 
 async fn send_listing(
@@ -522,7 +503,7 @@ async fn send_listing(
         } else {
             ActivityKind::Update
         },
-        outgoing_id(state),
+        outgoing::new_id(state, "activities"),
         owner.id.clone(),
         object,
     )

@@ -1,16 +1,16 @@
-//! TODO
+//! A forum's own documents for peers: its moderators and featured (pinned) collections, and
+//! its posts by id, each as a Tombstone (410) once removed.
 
 use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
-use crate::core::store::rfc3339;
 use crate::core::AppState;
 use activitypub_federation::{axum::json::FederationJson, config::Data};
 use axum::{
     extract::Path,
-    http::{HeaderMap, Method, StatusCode, Uri},
+    http::{HeaderMap, Method, Uri},
     response::{IntoResponse, Response},
 };
-use coopnet_schemas::{context, objects::Tombstone};
+use coopnet_schemas::context;
 use serde_json::Value;
 use url::Url;
 
@@ -99,13 +99,7 @@ pub async fn forum_post_json(
         .ok_or(AppError::NotFound)?;
     check_signed_fetch(data, method, uri, headers).await?;
     if let Some(removed) = post.removed_at {
-        let tombstone = Tombstone {
-            context: context::object_context(),
-            id: url,
-            kind: "Tombstone".into(),
-            deleted: Some(rfc3339(removed)),
-        };
-        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
+        return Ok(crate::core::federation::serve::gone(url, removed));
     }
     let mut doc = crate::features::forums::wire::forum_post(&post)?;
     doc.context = context::object_context();

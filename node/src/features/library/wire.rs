@@ -8,7 +8,6 @@ use coopnet_federation::origin::same_origin;
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     library::{library_context, LibraryDocument, VersionLink},
-    objects::Tombstone,
     PUBLIC,
 };
 use serde_json::Value;
@@ -276,20 +275,12 @@ pub async fn delete_entry(state: &AppState, owner: &KnownActor, id: &str) -> Res
             }
         }
     }
-    let tombstone = Tombstone {
-        context: Value::Null,
-        id: Url::parse(id).map_err(|_| AppError::bad("unreadable entry id"))?,
-        kind: "Tombstone".into(),
-        deleted: Some(rfc3339(now_ms())),
-    };
-    let activity = Activity::new(
-        ActivityKind::Delete,
-        outgoing::new_id(state, "activities"),
-        owner.id.clone(),
-        serde_json::to_value(tombstone)?,
-    )
-    .to(vec![PUBLIC.into()])
-    .cc(vec![convert::followers_of(&owner.id).to_string()]);
+    let activity = outgoing::public_delete(
+        state,
+        owner,
+        Url::parse(id).map_err(|_| AppError::bad("unreadable entry id"))?,
+        now_ms(),
+    )?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
     outgoing::queue(state, &activity, inboxes, false, Some(id)).await
 }

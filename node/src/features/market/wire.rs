@@ -9,7 +9,7 @@ use coopnet_federation::origin::same_origin;
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     market::{self, Agreement, Attachment, Commitment, Intent, ItemProposal, Quantity},
-    objects::{Note, Tombstone},
+    objects::Note,
     PUBLIC,
 };
 use serde_json::Value;
@@ -145,20 +145,7 @@ pub async fn retire_item(
     item: &ItemRow,
 ) -> Result<(), AppError> {
     let id = Url::parse(&item.id).map_err(|_| AppError::Internal("stored item id".into()))?;
-    let tombstone = Tombstone {
-        context: Value::Null,
-        id,
-        kind: "Tombstone".into(),
-        deleted: Some(rfc3339(now_ms())),
-    };
-    let activity = Activity::new(
-        ActivityKind::Delete,
-        outgoing::new_id(state, "activities"),
-        owner.id.clone(),
-        serde_json::to_value(tombstone)?,
-    )
-    .to(vec![PUBLIC.into()])
-    .cc(vec![convert::followers_of(&owner.id).to_string()]);
+    let activity = outgoing::public_delete(state, owner, id, now_ms())?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
     outgoing::queue(state, &activity, inboxes, false, Some(&item.id)).await
 }

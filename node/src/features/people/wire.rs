@@ -1,4 +1,5 @@
-//! TODO
+//! A member's `Person` document with the public parts of their profile, as peers and Mastodon
+//! read it.
 
 use crate::core::config::Settings;
 use coopnet_schemas::actors::ActorDoc;

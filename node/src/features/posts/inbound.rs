@@ -1,4 +1,6 @@
-//! TODO
+//! Posts and shares from peers: a public Note, Article or Page is kept if it concerns this node
+//! (its author is followed here, it answers one of our posts, it is addressed to us); an
+//! Announce by someone followed here is kept as a share.
 
 use crate::core::error::AppError;
 use crate::core::federation::inbox::object_id;

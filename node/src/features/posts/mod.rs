@@ -1,4 +1,6 @@
-//! TODO doc for features::posts
+//! Announcements: what co-ops and members publish, edit, delete and share, the network feed
+//! that shows them, and the co-op's own pages (profile and admin) that gather every feature's
+//! part. This is the last feature in the order, so it may show any of the others.
 
 pub mod api;
 pub mod inbound;
@@ -19,7 +21,6 @@ use crate::core::AppState;
 use crate::features::posts::store::PostRow;
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
-    objects::Tombstone,
     PUBLIC,
 };
 use serde_json::json;
@@ -157,21 +158,7 @@ pub async fn delete_note(
     let post = own_post(state, author, post_id).await?;
     let now = now_ms();
     let id = Url::parse(&post.id).map_err(|_| AppError::Internal("stored post id".into()))?;
-    let tombstone = Tombstone {
-        context: serde_json::Value::Null,
-        id,
-        kind: "Tombstone".into(),
-        deleted: Some(rfc3339(now)),
-    };
-    let activity = Activity::new(
-        ActivityKind::Delete,
-        outgoing::new_id(state, "activities"),
-        author.id.clone(),
-        serde_json::to_value(tombstone)?,
-    )
-    .to(vec![PUBLIC.into()])
-    .cc(vec![convert::followers_of(&author.id).to_string()])
-    .published(rfc3339(now));
+    let activity = outgoing::public_delete(state, author, id, now)?.published(rfc3339(now));
     let inboxes = follower_inboxes(state, &author.id).await?;
     // The content is forgotten; the id stays, so the post cannot come back.
     let deleted = PostRow {

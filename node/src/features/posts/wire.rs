@@ -1,4 +1,5 @@
-//! TODO
+//! Announcements on the wire: a post as a `Note`, and our posts served by id (a Tombstone, 410,
+//! once deleted).
 
 use crate::core::error::AppError;
 use crate::core::store::rfc3339;
@@ -6,10 +7,9 @@ use crate::core::AppState;
 use crate::features::posts::store::PostRow;
 use activitypub_federation::{axum::json::FederationJson, config::Data};
 use axum::{
-    http::{HeaderMap, Method, StatusCode, Uri},
+    http::{HeaderMap, Method, Uri},
     response::{IntoResponse, Response},
 };
-use coopnet_schemas::objects::Tombstone;
 use coopnet_schemas::{
     context,
     objects::{Note, Source},
@@ -63,13 +63,7 @@ pub async fn post_json(
         .ok_or(AppError::NotFound)?;
     check_signed_fetch(data, method, uri, headers).await?;
     if let Some(deleted) = post.deleted_at {
-        let tombstone = Tombstone {
-            context: context::object_context(),
-            id: url,
-            kind: "Tombstone".into(),
-            deleted: Some(rfc3339(deleted)),
-        };
-        return Ok((StatusCode::GONE, FederationJson(tombstone)).into_response());
+        return Ok(crate::core::federation::serve::gone(url, deleted));
     }
     let author = Url::parse(&post.author_id).map_err(|_| AppError::Internal("author id".into()))?;
     Ok(FederationJson(crate::features::posts::wire::note(&post, &author)?).into_response())

@@ -7,7 +7,6 @@ use activitypub_federation::config::Data;
 use coopnet_federation::origin::same_origin;
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
-    objects::Tombstone,
     work::{work_context, ApplicationDoc, JobPost},
     PUBLIC,
 };
@@ -179,20 +178,12 @@ pub async fn delete_job(state: &AppState, owner: &KnownActor, id: &str) -> Resul
     if !state.db.delete_job(id, owner.id.as_str()).await? {
         return Err(AppError::NotFound);
     }
-    let tombstone = Tombstone {
-        context: Value::Null,
-        id: Url::parse(id).map_err(|_| AppError::bad("unreadable job id"))?,
-        kind: "Tombstone".into(),
-        deleted: Some(rfc3339(now_ms())),
-    };
-    let activity = Activity::new(
-        ActivityKind::Delete,
-        outgoing::new_id(state, "activities"),
-        owner.id.clone(),
-        serde_json::to_value(tombstone)?,
-    )
-    .to(vec![PUBLIC.into()])
-    .cc(vec![convert::followers_of(&owner.id).to_string()]);
+    let activity = outgoing::public_delete(
+        state,
+        owner,
+        Url::parse(id).map_err(|_| AppError::bad("unreadable job id"))?,
+        now_ms(),
+    )?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
     outgoing::queue(state, &activity, inboxes, false, Some(id)).await
 }

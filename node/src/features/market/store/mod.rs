@@ -1,4 +1,5 @@
-//! TODO doc for features::market::store
+//! The market's SQL: items and the catalogue query, orders with their stock, baskets, enquiry
+//! threads and recommendations.
 
 pub mod enquiries;
 pub mod items;
