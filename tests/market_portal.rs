@@ -243,6 +243,11 @@ async fn a_member_finds_an_item_on_another_node_orders_it_and_sees_each_state() 
         assert_eq!(status, 400, "{bad}");
         assert!(page.contains("<h1>Sorry</h1>"));
     }
+    // An error page is drawn in the site's frame, with the visitor's own header.
+    let (status, page) = alice.get("/library/entry?id=nothing").await;
+    assert_eq!(status, 404);
+    assert!(page.contains("<h1>Sorry</h1>") && page.contains("There is nothing here."));
+    assert!(page.contains("Log out"), "the error page knows who is logged in");
 
     // The item page shows the workplace's profile and the order forms.
     let (_, found) = alice.get("/catalogue?q=sourdough").await;

@@ -513,6 +513,16 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// Held while a test checks for and installs what it needs, so that tests running at once do
+/// not install the same thing together (two `npm install`s in one folder fail).
+static SETUP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn setup_lock() -> std::sync::MutexGuard<'static, ()> {
+    SETUP
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn run_setup(what: &str, program: &str, args: &[&str], dir: &Path) {
     eprintln!(
         "[coopnet tests] setting up {what}: {program} {}",
@@ -531,6 +541,7 @@ fn run_setup(what: &str, program: &str, args: &[&str], dir: &Path) {
 
 /// The Python peer's libraries (bovine, aiohttp), installed from the package index if missing.
 pub fn ensure_python_peer() {
+    let _setup = setup_lock();
     let ok = std::process::Command::new("python3")
         .args(["-c", "import bovine, aiohttp"])
         .status()
@@ -554,6 +565,7 @@ pub fn ensure_python_peer() {
 
 /// moto's S3-compatible server (from tests/peers/requirements.txt), installed if missing.
 pub fn ensure_moto() {
+    let _setup = setup_lock();
     let ok = std::process::Command::new("python3")
         .args(["-c", "import moto.server, flask"])
         .status()
@@ -577,6 +589,7 @@ pub fn ensure_moto() {
 
 /// Debian's Chromium and the playwright-core driver, installed if missing.
 pub fn ensure_browser() {
+    let _setup = setup_lock();
     if !Path::new("/usr/bin/chromium").exists() {
         run_setup("Chromium", "apt-get", &["update", "-qq"], &workspace());
         run_setup(

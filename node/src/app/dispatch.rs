@@ -20,7 +20,7 @@ use crate::features::forums::wire as forums;
 use crate::features::library::wire as library;
 use crate::features::market::wire as market;
 use crate::features::planning::wire as planning;
-use crate::features::posts::inbound::{store_note, store_share};
+use crate::features::posts::inbound::{remove_share, store_note, store_share};
 use crate::features::work::wire as work;
 use activitypub_federation::{config::Data, fetch::fetch_object_http};
 use coopnet_federation::{
@@ -76,6 +76,9 @@ async fn apply(
                 return Ok(());
             }
             answer_follow(data, activity, actor, FollowState::Rejected).await
+        }
+        ActivityKind::Undo if activity.object_type() == Some("Announce") => {
+            remove_share(data, activity, actor).await
         }
         ActivityKind::Undo => receive_undo(data, activity, actor).await,
         ActivityKind::Create if EconomicEvent::is_event(&activity.object) => {

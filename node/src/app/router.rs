@@ -319,11 +319,12 @@ pub fn router(federation: FederationConfig<AppState>) -> Router {
         .route("/.well-known/webfinger", get(routes::webfinger))
         .route("/.well-known/host-meta", get(routes::host_meta))
         .route("/.well-known/nodeinfo", get(routes::nodeinfo_discovery))
-        .route("/nodeinfo/2.1", get(routes::nodeinfo))
+        .route("/nodeinfo/2.1", get(nodeinfo))
         .route("/healthz", get(health))
         .merge(portal_routes())
         .merge(api_routes())
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(portal::render_error_pages))
         .layer(FederationMiddleware::new(federation))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
@@ -342,4 +343,23 @@ fn api_routes() -> Router {
         .merge(crate::features::credits::api::routes())
         .merge(crate::features::directory::api::routes())
         .merge(crate::features::people::api::routes())
+}
+
+/// NodeInfo 2.1: the software, its protocols, and how many people and posts are here.
+async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {
+    let users = data.db.count_local_people().await?;
+    let posts = data.db.count_local_posts().await?;
+    let doc = coopnet_schemas::nodeinfo::NodeInfo::new(
+        users as u64,
+        posts as u64,
+        &data.settings.node_name,
+    );
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
+        )],
+        axum::Json(doc),
+    )
+        .into_response())
 }

@@ -5,7 +5,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::core::store::StoreError;
+use crate::core::store::{Refusal, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -59,6 +59,8 @@ impl AppError {
             AppError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Peer(_) => StatusCode::BAD_GATEWAY,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Store(StoreError::Refused(Refusal::Missing)) => StatusCode::NOT_FOUND,
+            AppError::Store(StoreError::Refused(_)) => StatusCode::CONFLICT,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -88,9 +90,11 @@ impl From<coopnet_federation::signatures::SignatureError> for AppError {
     }
 }
 
+/// Our own documents failing to serialise or stored ones failing to read back are our fault
+/// (500); what a peer or client sends is checked where it is read, with its own 400.
 impl From<serde_json::Error> for AppError {
     fn from(e: serde_json::Error) -> AppError {
-        AppError::BadRequest(format!("malformed JSON: {e}"))
+        AppError::Internal(format!("JSON: {e}"))
     }
 }
 
@@ -103,6 +107,7 @@ impl IntoResponse for AppError {
             tracing::info!(status = status.as_u16(), error = %self, "request refused");
         }
         let message = match &self {
+            AppError::Store(StoreError::Refused(refusal)) => refusal.to_string(),
             // Internal details stay in the log.
             AppError::Store(_) | AppError::Internal(_) => "internal error".to_string(),
             other => other.to_string(),

@@ -83,7 +83,8 @@ pub async fn receive(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), AppError> {
-    let mut activity: Activity = serde_json::from_slice(body)?;
+    let mut activity: Activity =
+        serde_json::from_slice(body).map_err(|e| AppError::bad(format!("malformed JSON: {e}")))?;
     crate::core::federation::refuse_blocked(data, &activity.actor).await?;
     if let Some(object) = activity.object_id() {
         crate::core::federation::refuse_blocked(data, &object).await?;
@@ -277,12 +278,6 @@ pub async fn receive_undo(
 ) -> Result<(), AppError> {
     let undone = object_id(activity)?;
     let undone_type = activity.object_type();
-    if undone_type == Some("Announce") {
-        data.db
-            .delete_share(undone.as_str(), actor.id.as_str())
-            .await?;
-        return Ok(());
-    }
     let follow = match data.db.follow_by_activity(undone.as_str()).await? {
         Some(f) => Some(f),
         None if undone_type == Some("Follow") => {

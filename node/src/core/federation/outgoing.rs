@@ -46,36 +46,84 @@ pub async fn queue_alongside(
     object_id: Option<&str>,
     alongside: &[&dyn WrittenAlongside],
 ) -> Result<(), AppError> {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    for inbox in inboxes {
-        if state.settings.is_local(&inbox) {
-            continue;
-        }
-        let pair = (
-            inbox.to_string(),
-            coopnet_federation::origin::authority(&inbox),
-        );
-        if !pairs.contains(&pair) {
-            pairs.push(pair);
-        }
-    }
-    let body = serde_json::to_string(activity)?;
-    state
-        .db
-        .publish_activity(&NewActivity {
-            id: activity.id.as_str(),
-            actor_id: activity.actor.as_str(),
-            activity_type: &activity.kind,
-            object_id,
-            body: &body,
+    let mut batch = Batch::default();
+    batch.add(activity.clone(), inboxes, is_public, object_id);
+    batch.send(state, alongside).await
+}
+
+/// Activities about one change, stored and queued together with the rows of the change in
+/// one transaction: all of them are kept and sent, or none.
+#[derive(Default)]
+pub struct Batch {
+    queued: Vec<Queued>,
+}
+
+struct Queued {
+    activity: Activity,
+    inboxes: Vec<Url>,
+    is_public: bool,
+    object_id: Option<String>,
+}
+
+impl Batch {
+    /// Adds an activity for `inboxes`.
+    pub fn add(
+        &mut self,
+        activity: Activity,
+        inboxes: Vec<Url>,
+        is_public: bool,
+        object_id: Option<&str>,
+    ) {
+        self.queued.push(Queued {
+            activity,
+            inboxes,
             is_public,
-            published_at: now_ms(),
-            inboxes: &pairs,
-            alongside,
-        })
-        .await?;
-    state.wake_deliveries();
-    Ok(())
+            object_id: object_id.map(str::to_string),
+        });
+    }
+
+    /// Writes `alongside` and every activity, then wakes the delivery workers. Our own inboxes
+    /// are left out; inboxes named twice get one delivery.
+    pub async fn send(
+        self,
+        state: &AppState,
+        alongside: &[&dyn WrittenAlongside],
+    ) -> Result<(), AppError> {
+        let mut prepared = Vec::with_capacity(self.queued.len());
+        for q in &self.queued {
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            for inbox in q.inboxes.iter().filter(|i| !state.settings.is_local(i)) {
+                let pair = (
+                    inbox.to_string(),
+                    coopnet_federation::origin::authority(inbox),
+                );
+                if !pairs.contains(&pair) {
+                    pairs.push(pair);
+                }
+            }
+            prepared.push((serde_json::to_string(&q.activity)?, pairs));
+        }
+        let now = now_ms();
+        let activities: Vec<NewActivity> = self
+            .queued
+            .iter()
+            .zip(&prepared)
+            .map(|(q, (body, inboxes))| NewActivity {
+                id: q.activity.id.as_str(),
+                actor_id: q.activity.actor.as_str(),
+                activity_type: &q.activity.kind,
+                object_id: q.object_id.as_deref(),
+                body,
+                is_public: q.is_public,
+                published_at: now,
+                inboxes,
+                alongside: &[],
+            })
+            .collect();
+        state.db.publish_activities(&activities, alongside).await?;
+        state.wake_deliveries();
+        Ok(())
+    }
 }
 
 /// A private activity about `object_id`, as written in the caller's own transaction with the

@@ -340,20 +340,6 @@ pub async fn nodeinfo_discovery(data: Data<AppState>) -> Response {
     .into_response()
 }
 
-pub async fn nodeinfo(data: Data<AppState>) -> Result<Response, AppError> {
-    let users = data.db.count_local_people().await?;
-    let posts = data.db.count_local_posts().await?;
-    let doc = nodeinfo::NodeInfo::new(users as u64, posts as u64, &data.settings.node_name);
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "application/json; profile=\"http://nodeinfo.diaspora.software/ns/schema/2.1#\"",
-        )],
-        Json(doc),
-    )
-        .into_response())
-}
-
 /// A short collection served whole, without pages.
 pub fn whole_collection(id: Url, items: Vec<Value>) -> Response {
     FederationJson(OrderedCollection {

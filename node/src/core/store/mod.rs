@@ -33,17 +33,25 @@ pub enum StoreError {
     UnsupportedUrl,
     /// A conditional write alongside an activity (a move of credits) was refused; nothing was
     /// written.
-    #[error("refused: {0:?}")]
+    #[error("{0}")]
     Refused(Refusal),
 }
 
 /// Why a conditional write was refused. Nothing was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    #[error("insufficient balance")]
     /// The paying account holds less than the amount.
     Insufficient,
     /// The write (a transfer, a remote event, a refund) is recorded already.
+    #[error("recorded already")]
     AlreadyRecorded,
+    /// What is stored is newer, or belongs to another actor: the write is older news.
+    #[error("a newer version is stored already")]
+    Stale,
+    /// There is no such row of the actor's to change or remove.
+    #[error("not found")]
+    Missing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The outbox: every activity a local actor published, with its deliveries queued alongside.
 
-use crate::core::store::{Db, StoreError};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
@@ -37,19 +37,57 @@ pub trait WrittenAlongside: Send + Sync {
     async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError>;
 }
 
+/// Whether rows were written: `false` where the write was refused as older news, as recorded
+/// already, or as missing.
+pub fn applied(result: Result<(), StoreError>) -> Result<bool, StoreError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(StoreError::Refused(Refusal::Stale | Refusal::Missing | Refusal::AlreadyRecorded)) => {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 impl Db {
+    /// Writes rows in a transaction of their own, with no activity: what arrives from peers.
+    pub async fn write_rows(&self, rows: &dyn WrittenAlongside) -> Result<(), StoreError> {
+        let mut tx = self.write().begin().await?;
+        if let Err(e) = rows.write(&mut tx).await {
+            tx.rollback().await?;
+            return Err(e);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Stores the activity (and what it concerns) and queues its deliveries in one
     /// transaction, so a post is never published without being sent, nor sent without being
     /// stored, whatever stops the process.
     pub async fn publish_activity(&self, a: &NewActivity<'_>) -> Result<(), StoreError> {
+        self.publish_activities(std::slice::from_ref(a), &[]).await
+    }
+
+    /// As `publish_activity` for several activities about the same change (an author's post
+    /// and the forum's announcement of it), with `alongside` written before them all.
+    pub async fn publish_activities(
+        &self,
+        activities: &[NewActivity<'_>],
+        alongside: &[&dyn WrittenAlongside],
+    ) -> Result<(), StoreError> {
         let mut tx = self.write().begin().await?;
-        for rows in a.alongside {
+        let rows = alongside
+            .iter()
+            .chain(activities.iter().flat_map(|a| a.alongside.iter()));
+        for rows in rows {
             if let Err(e) = rows.write(&mut tx).await {
                 tx.rollback().await?;
                 return Err(e);
             }
         }
-        insert_activity_rows(&mut tx, a).await?;
+        for a in activities {
+            insert_activity_rows(&mut tx, a).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -64,8 +102,10 @@ impl Db {
         .await?)
     }
 
-    /// Public Create and Announce activities of an actor whose object still exists, newest
-    /// first: what the outbox collection shows.
+    /// Public Create and Announce activities of an actor, newest first: what the outbox
+    /// collection shows. A Create whose object was deleted since (a Delete of it is in the
+    /// outbox) is left out; an Announce stays unless its feature made it private (a share of a
+    /// deleted post), so a forum's removed posts keep their place in its threads.
     pub async fn outbox_page(
         &self,
         actor: &str,
@@ -76,8 +116,8 @@ impl Db {
             "SELECT o.seq, o.id, o.actor_id, o.activity_type, o.object_id, o.body, o.is_public, \
              o.published_at FROM outbox o \
              WHERE o.actor_id = $1 AND o.is_public = 1 AND o.activity_type IN ('Create', 'Announce') \
-             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = o.object_id \
-                             AND p.deleted_at IS NOT NULL) \
+             AND NOT (o.activity_type = 'Create' AND EXISTS (SELECT 1 FROM outbox d \
+                      WHERE d.object_id = o.object_id AND d.activity_type = 'Delete')) \
              ORDER BY o.seq DESC LIMIT $2 OFFSET $3",
         )
         .bind(actor)
@@ -91,8 +131,8 @@ impl Db {
         Ok(sqlx::query_scalar(
             "SELECT COUNT(*) FROM outbox o WHERE o.actor_id = $1 AND o.is_public = 1 \
              AND o.activity_type IN ('Create', 'Announce') \
-             AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = o.object_id \
-                             AND p.deleted_at IS NOT NULL)",
+             AND NOT (o.activity_type = 'Create' AND EXISTS (SELECT 1 FROM outbox d \
+                      WHERE d.object_id = o.object_id AND d.activity_type = 'Delete'))",
         )
         .bind(actor)
         .fetch_one(self.read())

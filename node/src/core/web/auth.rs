@@ -72,8 +72,12 @@ pub struct MaybeUser(pub Option<Session>);
 pub struct User(pub Session);
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
+    let values: Vec<HeaderValue> = headers.get_all(header::COOKIE).iter().cloned().collect();
+    cookie_in(&values, name)
+}
+
+fn cookie_in(values: &[HeaderValue], name: &str) -> Option<String> {
+    values
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
@@ -86,7 +90,21 @@ async fn load_session(parts: &mut Parts) -> Result<Option<Session>, AppError> {
     let data = Data::<AppState>::from_request_parts(parts, &())
         .await
         .map_err(|(_, msg)| AppError::Internal(msg.into()))?;
-    let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+    let cookies: Vec<HeaderValue> = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    session_of(&data, &cookies).await
+}
+
+/// The session whose cookie is among `cookies` (the values of a request's Cookie headers).
+pub async fn session_of(
+    data: &AppState,
+    cookies: &[HeaderValue],
+) -> Result<Option<Session>, AppError> {
+    let Some(token) = cookie_in(cookies, SESSION_COOKIE) else {
         return Ok(None);
     };
     let hash = token_hash(&token);

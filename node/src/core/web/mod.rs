@@ -151,6 +151,61 @@ pub(crate) fn page(
     layout(&data.settings.node_name, title, session, body).into_response()
 }
 
+/// What a portal handler answers: a page, or an error that `render_error_pages` shows as one.
+pub type PageResult = Result<Response, PageError>;
+
+/// An error a portal handler returns with `?`. It answers with the error's status and is shown
+/// as a whole page, with the visitor's own header, by `render_error_pages`.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> PageError {
+        PageError(e)
+    }
+}
+
+/// The error of a response answered by a `PageError`, waiting to be drawn as a page.
+#[derive(Clone)]
+struct ErrorToShow(std::sync::Arc<std::sync::Mutex<Option<AppError>>>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let mut response = (status, status.canonical_reason().unwrap_or("error")).into_response();
+        response
+            .extensions_mut()
+            .insert(ErrorToShow(std::sync::Arc::new(std::sync::Mutex::new(
+                Some(self.0),
+            ))));
+        response
+    }
+}
+
+/// Draws the error a portal handler answered with as a page in the site's frame, with the
+/// header of whoever is logged in (read only when there is an error to show).
+pub async fn render_error_pages(
+    data: activitypub_federation::config::Data<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let cookies = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    let response = next.run(request).await;
+    let Some(shown) = response.extensions().get::<ErrorToShow>().cloned() else {
+        return response;
+    };
+    let Some(error) = shown.0.lock().ok().and_then(|mut e| e.take()) else {
+        return response;
+    };
+    let session = auth::session_of(&data, &cookies).await.ok().flatten();
+    error_page(&data, session.as_ref(), error)
+}
+
 pub(crate) fn error_page(data: &AppState, session: Option<&Session>, error: AppError) -> Response {
     let status = error.status();
     if status.is_server_error() {

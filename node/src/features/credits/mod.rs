@@ -475,6 +475,7 @@ pub fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::Insufficient => AppError::Conflict("insufficient credits".into()),
         Refusal::AlreadyRecorded => AppError::Conflict("that transfer is recorded already".into()),
+        other => AppError::from(crate::core::store::StoreError::Refused(other)),
     }
 }
 

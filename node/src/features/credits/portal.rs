@@ -18,6 +18,7 @@ use crate::core::error::AppError;
 use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::enc;
+use crate::core::web::PageResult;
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
@@ -211,16 +212,14 @@ pub async fn transfer(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<TransferForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         credits::transfer(&data, &session.user, &form.to, &form.amount, &form.memo).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/credits").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/credits").into_response())
 }
 
 #[derive(Deserialize)]
@@ -235,17 +234,15 @@ pub async fn set_rule(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<RuleForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
         credits::set_rule(&data, &coop, &form.rule, &form.rate).await
     }
     .await;
-    match result {
-        Ok(_) => show(&data, &session, Some("The remuneration rule is recorded.")).await,
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(show(&data, &session, Some("The remuneration rule is recorded.")).await)
 }
 
 #[derive(Deserialize)]

@@ -26,6 +26,7 @@ use crate::core::federation::KnownActor;
 use crate::core::store::rfc3339;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{enc, profile_href, Names};
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
@@ -224,7 +225,7 @@ pub async fn directory(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     params: Result<Query<DirectoryParams>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(params) = params.map_err(|e| AppError::bad(e.body_text()))?;
         let query = params.query()?;
@@ -261,10 +262,8 @@ pub async fn directory(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Directory", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Directory", session.as_ref(), body))
 }
 
 #[derive(Deserialize)]
@@ -360,7 +359,7 @@ pub async fn coop_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     params: Result<Query<IdParam>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(p) = params.map_err(|e| AppError::bad(e.body_text()))?;
         let actor = activitypub::stored_actor(&data, p.id.trim())
@@ -398,10 +397,8 @@ pub async fn coop_page(
         ))
     }
     .await;
-    match result {
-        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let (title, body) = result?;
+    Ok(page(&data, &title, session.as_ref(), body))
 }
 
 fn kind_name(kind: Option<&str>) -> &'static str {
@@ -414,7 +411,7 @@ pub async fn coops(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     params: Result<Query<CoopFilter>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(filter) = params.map_err(|e| AppError::bad(e.body_text()))?;
         if let Some(k) = filter.kind.as_deref().filter(|k| !k.is_empty()) {
@@ -460,10 +457,8 @@ pub async fn coops(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Co-ops", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Co-ops", session.as_ref(), body))
 }
 
 fn flows_text(flows: &[FlowDoc]) -> String {
@@ -489,7 +484,7 @@ pub async fn compare(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     RawQuery(query): RawQuery,
-) -> Response {
+) -> PageResult {
     let result = async {
         let ids: Vec<String> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .filter(|(k, _)| k == "id")
@@ -544,10 +539,8 @@ pub async fn compare(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Compare co-ops", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Compare co-ops", session.as_ref(), body))
 }
 
 /// The form that writes or changes a listing.
@@ -628,7 +621,7 @@ pub async fn admin(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let text = federated::stored_profile(&data, coop.id.as_str())
@@ -712,10 +705,8 @@ pub async fn admin(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Directory and profile", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Directory and profile", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]

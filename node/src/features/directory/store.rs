@@ -1,7 +1,8 @@
 //! The directory's tables: co-op profile versions, listings and their ratings.
 
 use crate::core::store::actors::RemoteActorRow;
-use crate::core::store::{Db, StoreError};
+use crate::core::store::outbox::{applied, WrittenAlongside};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProfileVersionRow {
@@ -127,62 +128,13 @@ impl Db {
     }
 
     /// Stores a listing and replaces its ratings, at once. A deleted listing stays deleted,
-    /// and a listing stays its first owner's.
+    /// and a listing stays its first owner's. Returns whether it was stored.
     pub async fn put_listing(
         &self,
         row: &ListingRow,
         ratings: &[RatingRow],
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write().begin().await?;
-        let stored = sqlx::query(
-            "INSERT INTO listings (id, owner_id, is_local, kind, title, body_md, body_html, \
-             region, topic, details, published_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, \
-             body_md = excluded.body_md, body_html = excluded.body_html, \
-             region = excluded.region, topic = excluded.topic, details = excluded.details, \
-             updated_at = excluded.updated_at \
-             WHERE listings.deleted_at IS NULL AND listings.owner_id = excluded.owner_id",
-        )
-        .bind(&row.id)
-        .bind(&row.owner_id)
-        .bind(row.is_local)
-        .bind(&row.kind)
-        .bind(&row.title)
-        .bind(&row.body_md)
-        .bind(&row.body_html)
-        .bind(&row.region)
-        .bind(&row.topic)
-        .bind(&row.details)
-        .bind(row.published_at)
-        .bind(row.updated_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if stored == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM ratings WHERE report_id = $1")
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
-        for r in ratings {
-            sqlx::query(
-                "INSERT INTO ratings (report_id, position, subject_id, criterion, score, \
-                 comment) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&row.id)
-            .bind(r.position)
-            .bind(&r.subject_id)
-            .bind(&r.criterion)
-            .bind(r.score)
-            .bind(&r.comment)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        applied(self.write_rows(&ListingWrite { row, ratings }).await)
     }
 
     pub async fn listing(&self, id: &str) -> Result<Option<ListingRow>, StoreError> {
@@ -195,18 +147,7 @@ impl Db {
 
     /// Marks a listing deleted and drops its ratings.
     pub async fn delete_listing(&self, id: &str, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.write().begin().await?;
-        sqlx::query("UPDATE listings SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM ratings WHERE report_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.write_rows(&ListingRemoval { id, now }).await
     }
 
     /// Remembers that a listing we never saw was deleted, so a late Create cannot bring it back.
@@ -354,4 +295,86 @@ pub struct PurchaseTotal {
     pub currency: String,
     pub orders: i64,
     pub total_minor: i64,
+}
+
+/// A listing and its ratings, written as one; refused as stale where the listing was deleted
+/// or is another owner's.
+pub struct ListingWrite<'a> {
+    pub row: &'a ListingRow,
+    pub ratings: &'a [RatingRow],
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for ListingWrite<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let stored = sqlx::query(
+            "INSERT INTO listings (id, owner_id, is_local, kind, title, body_md, body_html, \
+                 region, topic, details, published_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title, \
+                 body_md = excluded.body_md, body_html = excluded.body_html, \
+                 region = excluded.region, topic = excluded.topic, details = excluded.details, \
+                 updated_at = excluded.updated_at \
+                 WHERE listings.deleted_at IS NULL AND listings.owner_id = excluded.owner_id",
+        )
+        .bind(&self.row.id)
+        .bind(&self.row.owner_id)
+        .bind(self.row.is_local)
+        .bind(&self.row.kind)
+        .bind(&self.row.title)
+        .bind(&self.row.body_md)
+        .bind(&self.row.body_html)
+        .bind(&self.row.region)
+        .bind(&self.row.topic)
+        .bind(&self.row.details)
+        .bind(self.row.published_at)
+        .bind(self.row.updated_at)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if stored == 0 {
+            return Err(StoreError::Refused(Refusal::Stale));
+        }
+        sqlx::query("DELETE FROM ratings WHERE report_id = $1")
+            .bind(&self.row.id)
+            .execute(&mut **tx)
+            .await?;
+        for r in self.ratings {
+            sqlx::query(
+                "INSERT INTO ratings (report_id, position, subject_id, criterion, score, \
+                     comment) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&self.row.id)
+            .bind(r.position)
+            .bind(&r.subject_id)
+            .bind(&r.criterion)
+            .bind(r.score)
+            .bind(&r.comment)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A listing marked deleted, its ratings dropped.
+pub struct ListingRemoval<'a> {
+    pub id: &'a str,
+    pub now: i64,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for ListingRemoval<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE listings SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+            .bind(self.id)
+            .bind(self.now)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM ratings WHERE report_id = $1")
+            .bind(self.id)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
 }

@@ -24,7 +24,9 @@ use crate::core::text;
 use crate::core::text::format_minor;
 use crate::core::AppState;
 use crate::features::directory::flows::{Flow, PlanningProfile};
-use crate::features::directory::store::{ListingRow, ProfileVersionRow, RatingRow};
+use crate::features::directory::store::{
+    ListingRemoval, ListingRow, ListingWrite, ProfileVersionRow, RatingRow,
+};
 use crate::features::directory::{
     ListingDetails, ListingDraft, ListingFields, ListingKind, ProfileText, RatingInput, MAX_BODY,
     MAX_PROFILE_TEXT,
@@ -439,8 +441,7 @@ pub async fn publish_listing(
     let now = now_ms();
     let row = listing_row(id.as_str(), owner, true, &draft, now, now)?;
     let ratings = rating_rows(&row.id, &draft);
-    state.db.put_listing(&row, &ratings).await?;
-    send_listing(state, owner, &row, &ratings, true).await?;
+    write_and_send(state, owner, &row, &ratings, true).await?;
     Ok(row)
 }
 
@@ -469,8 +470,7 @@ pub async fn edit_listing(
     let draft = check_local_draft(owner, fields)?;
     let row = listing_row(&old.id, owner, true, &draft, old.published_at, now_ms())?;
     let ratings = rating_rows(&row.id, &draft);
-    state.db.put_listing(&row, &ratings).await?;
-    send_listing(state, owner, &row, &ratings, false).await?;
+    write_and_send(state, owner, &row, &ratings, false).await?;
     Ok(row)
 }
 
@@ -482,14 +482,15 @@ pub async fn delete_listing(
 ) -> Result<(), AppError> {
     let row = own_listing(state, owner, id).await?;
     let now = now_ms();
-    state.db.delete_listing(&row.id, now).await?;
     let id = Url::parse(&row.id).map_err(|_| AppError::Internal("stored listing id".into()))?;
     let activity = outgoing::public_delete(state, owner, id, now)?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, false, Some(&row.id)).await
+    let removal = ListingRemoval { id: &row.id, now };
+    outgoing::queue_alongside(state, &activity, inboxes, false, Some(&row.id), &[&removal]).await
 }
 
-async fn send_listing(
+/// Writes a listing with its ratings and queues the activity that tells followers, at once.
+async fn write_and_send(
     state: &AppState,
     owner: &KnownActor,
     row: &ListingRow,
@@ -512,7 +513,8 @@ async fn send_listing(
     .published(rfc3339(now_ms()));
     activity.context = wire::directory_context();
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, created, Some(&row.id)).await
+    let rows = ListingWrite { row, ratings };
+    outgoing::queue_alongside(state, &activity, inboxes, created, Some(&row.id), &[&rows]).await
 }
 
 /// Reads a peer's listing (Create or Update) into the directory if its owner is followed here

@@ -291,14 +291,14 @@ pub async fn resolve_report(
     if resolved && state.db.local_actor(&report.forum_id).await?.is_some() {
         state
             .db
-            .log_moderation(
-                &report.forum_id,
-                &user.actor_id,
-                "resolve report",
-                &report.post_id,
-                None,
-                now,
-            )
+            .log_moderation(&store::ModerationEntry {
+                forum: &report.forum_id,
+                moderator: &user.actor_id,
+                action: "resolve report",
+                subject: &report.post_id,
+                reason: None,
+                at: now,
+            })
             .await?;
     }
     Ok(())

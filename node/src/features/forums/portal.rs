@@ -20,6 +20,7 @@ use crate::core::federation::KnownActor;
 use crate::core::text;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{enc, profile_href, Names};
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
@@ -55,7 +56,7 @@ fn thread_href(id: &str) -> String {
     format!("/forums/thread?id={}", enc(id))
 }
 
-async fn list(data: Data<AppState>, MaybeUser(session): MaybeUser) -> Response {
+async fn list(data: Data<AppState>, MaybeUser(session): MaybeUser) -> PageResult {
     list_with(data, session, None).await
 }
 
@@ -63,7 +64,7 @@ async fn list_with(
     data: Data<AppState>,
     session: Option<Session>,
     error: Option<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let all = forums::known_forums(&data).await?;
         let followed = match &session {
@@ -131,10 +132,8 @@ async fn list_with(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Forums", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Forums", session.as_ref(), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,7 +318,7 @@ async fn forum_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<ForumQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let forum = forums::find(&data, &q.forum).await?;
@@ -327,10 +326,8 @@ async fn forum_page(
         Ok::<_, AppError>((forum.name.clone(), body))
     }
     .await;
-    match result {
-        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let (title, body) = result?;
+    Ok(page(&data, &title, session.as_ref(), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -349,7 +346,7 @@ async fn new_thread(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ThreadForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let forum = forums::find(&data, &form.forum).await?;
@@ -388,10 +385,8 @@ async fn new_thread(
         }
     }
     .await;
-    match result {
-        Ok(response) => response,
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let response = result?;
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -540,7 +535,7 @@ async fn thread_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<IdQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let thread = data
@@ -554,11 +549,10 @@ async fn thread_page(
         Ok::<_, AppError>(Ok(thread_body(&data, session.as_ref(), thread, None).await?))
     }
     .await;
-    match result {
-        Ok(Ok((title, body))) => page(&data, &title, session.as_ref(), body),
-        Ok(Err(redirect)) => redirect.into_response(),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    Ok(match result? {
+        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
+        Err(redirect) => redirect.into_response(),
+    })
 }
 
 /// A thread with its replies nested, and `draft` (a reply shown again) under its parent.
@@ -632,7 +626,11 @@ pub struct ReplyForm {
 
 /// Posts a reply, or with Preview shows the thread again with the reply rendered under its
 /// parent; a reply refused for what it says (empty, too long) is shown again with the reason.
-async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<ReplyForm>) -> Response {
+async fn reply(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ReplyForm>,
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let parent = data
@@ -674,10 +672,8 @@ async fn reply(data: Data<AppState>, User(session): User, Form(form): Form<Reply
         Ok::<_, AppError>(page(&data, &title, Some(&session), body))
     }
     .await;
-    match result {
-        Ok(response) => response,
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let response = result?;
+    Ok(response)
 }
 
 #[derive(Debug, Deserialize)]
@@ -690,17 +686,15 @@ pub struct EditForm {
     text: String,
 }
 
-async fn edit(data: Data<AppState>, User(session): User, Form(form): Form<EditForm>) -> Response {
+async fn edit(data: Data<AppState>, User(session): User, Form(form): Form<EditForm>) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let me = forums::person_of(&data, &session.user).await?;
         federated::edit(&data, &me, &form.id, form.title.as_deref(), &form.text).await
     }
     .await;
-    match result {
-        Ok(row) => Redirect::to(&thread_href(row.thread())).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let row = result?;
+    Ok(Redirect::to(&thread_href(row.thread())).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -713,7 +707,7 @@ async fn delete(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<DeleteForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let me = forums::person_of(&data, &session.user).await?;
@@ -726,10 +720,8 @@ async fn delete(
         Ok::<_, AppError>(post)
     }
     .await;
-    match result {
-        Ok(post) => Redirect::to(&thread_href(post.thread())).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let post = result?;
+    Ok(Redirect::to(&thread_href(post.thread())).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -745,7 +737,7 @@ async fn moderate(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ModerateForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let action = Moderation::parse(&form.action)?;
@@ -765,10 +757,8 @@ async fn moderate(
         Ok(post)
     }
     .await;
-    match result {
-        Ok(post) => Redirect::to(&thread_href(post.thread())).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let post = result?;
+    Ok(Redirect::to(&thread_href(post.thread())).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -781,7 +771,7 @@ async fn follow(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<FollowForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let me = forums::person_of(&data, &session.user).await?;
@@ -789,9 +779,9 @@ async fn follow(
     }
     .await;
     match result {
-        Ok(_) => Redirect::to("/forums").into_response(),
+        Ok(_) => Ok(Redirect::to("/forums").into_response()),
         Err(AppError::BadRequest(message)) => list_with(data, Some(session), Some(message)).await,
-        Err(e) => error_page(&data, Some(&session), e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -828,16 +818,14 @@ async fn follow_thread(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<FollowThreadForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         forums::follow_thread(&data, &session.user, &form.thread, form.follow == "1").await
     }
     .await;
-    match result {
-        Ok(thread) => Redirect::to(&thread_href(&thread.id)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let thread = result?;
+    Ok(Redirect::to(&thread_href(&thread.id)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -874,7 +862,7 @@ async fn report(
 
 /// Reports for whoever moderates: every report for a node administrator, else those about the
 /// forums they moderate.
-async fn reports_page(data: Data<AppState>, User(session): User) -> Response {
+async fn reports_page(data: Data<AppState>, User(session): User) -> PageResult {
     let result = async {
         let open = forums::reports_for(&data, &session.user, true).await?;
         let all = forums::reports_for(&data, &session.user, false).await?;
@@ -899,10 +887,8 @@ async fn reports_page(data: Data<AppState>, User(session): User) -> Response {
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Reports", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Reports", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -915,16 +901,14 @@ async fn resolve_report(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ResolveForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         forums::resolve_report(&data, &session.user, form.id).await
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/forums/reports").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to("/forums/reports").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -952,7 +936,7 @@ async fn moderated_forum(
     Ok(forum)
 }
 
-async fn ban(data: Data<AppState>, User(session): User, Form(form): Form<BanForm>) -> Response {
+async fn ban(data: Data<AppState>, User(session): User, Form(form): Form<BanForm>) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let forum = moderated_forum(&data, &session, &form.forum).await?;
@@ -970,10 +954,8 @@ async fn ban(data: Data<AppState>, User(session): User, Form(form): Form<BanForm
         Ok::<_, AppError>(forum)
     }
     .await;
-    match result {
-        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let forum = result?;
+    Ok(Redirect::to(&forum_href(&forum)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -983,7 +965,11 @@ pub struct UnbanForm {
     person: String,
 }
 
-async fn unban(data: Data<AppState>, User(session): User, Form(form): Form<UnbanForm>) -> Response {
+async fn unban(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<UnbanForm>,
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let forum = moderated_forum(&data, &session, &form.forum).await?;
@@ -993,10 +979,8 @@ async fn unban(data: Data<AppState>, User(session): User, Form(form): Form<Unban
         Ok::<_, AppError>(forum)
     }
     .await;
-    match result {
-        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let forum = result?;
+    Ok(Redirect::to(&forum_href(&forum)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -1011,7 +995,7 @@ async fn settings(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<SettingsForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let forum = moderated_forum(&data, &session, &form.forum).await?;
@@ -1020,8 +1004,6 @@ async fn settings(
         Ok::<_, AppError>(forum)
     }
     .await;
-    match result {
-        Ok(forum) => Redirect::to(&forum_href(&forum)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let forum = result?;
+    Ok(Redirect::to(&forum_href(&forum)).into_response())
 }

@@ -1,6 +1,7 @@
 //! Forum threads and replies, and the moderation log.
 
-use crate::core::store::{Db, StoreError};
+use crate::core::store::outbox::{applied, WrittenAlongside};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ForumPostRow {
@@ -79,42 +80,9 @@ const COLUMNS: &str = "id, forum_id, thread_id, parent_id, author_id, title, con
 
 impl Db {
     /// Stores a new post and marks its thread active. A post we hold already is left alone.
+    /// Stores a post unless it is here already. Returns whether it was stored.
     pub async fn insert_forum_post(&self, p: &ForumPostRow) -> Result<bool, StoreError> {
-        let sql = format!(
-            "INSERT INTO forum_posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING"
-        );
-        let mut tx = self.write().begin().await?;
-        let done = sqlx::query(&sql)
-            .bind(&p.id)
-            .bind(&p.forum_id)
-            .bind(&p.thread_id)
-            .bind(&p.parent_id)
-            .bind(&p.author_id)
-            .bind(&p.title)
-            .bind(&p.content_html)
-            .bind(&p.content_md)
-            .bind(p.is_local)
-            .bind(p.pinned)
-            .bind(p.locked)
-            .bind(p.removed_at)
-            .bind(p.published_at)
-            .bind(p.updated_at)
-            .bind(p.last_activity_at)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(thread) = &p.thread_id {
-            sqlx::query(
-                "UPDATE forum_posts SET last_activity_at = $1 WHERE id = $2 \
-                 AND last_activity_at < $1",
-            )
-            .bind(p.last_activity_at)
-            .bind(thread)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&PostChange::Insert(p)).await)
     }
 
     pub async fn forum_post(&self, id: &str) -> Result<Option<ForumPostRow>, StoreError> {
@@ -157,31 +125,19 @@ impl Db {
         content_md: Option<&str>,
         updated_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE forum_posts SET title = COALESCE($1, title), content_html = $2, \
-             content_md = $3, updated_at = $4 WHERE id = $5",
-        )
-        .bind(title)
-        .bind(content_html)
-        .bind(content_md)
-        .bind(updated_at)
-        .bind(id)
-        .execute(self.write())
-        .await?;
-        Ok(())
+        self.write_rows(&PostChange::Edit {
+            id,
+            title,
+            content_html,
+            content_md,
+            at: updated_at,
+        })
+        .await
     }
 
     /// Blanks a post and keeps its place, so its replies still hang from it.
     pub async fn remove_forum_post(&self, id: &str, at: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE forum_posts SET removed_at = $1, content_html = '', content_md = NULL \
-             WHERE id = $2 AND removed_at IS NULL",
-        )
-        .bind(at)
-        .bind(id)
-        .execute(self.write())
-        .await?;
-        Ok(())
+        self.write_rows(&PostChange::Remove { id, at }).await
     }
 
     pub async fn set_forum_post_flags(
@@ -190,37 +146,12 @@ impl Db {
         pinned: bool,
         locked: bool,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE forum_posts SET pinned = $1, locked = $2 WHERE id = $3")
-            .bind(pinned as i64)
-            .bind(locked as i64)
-            .bind(id)
-            .execute(self.write())
-            .await?;
-        Ok(())
+        self.write_rows(&PostChange::Flags { id, pinned, locked })
+            .await
     }
 
-    pub async fn log_moderation(
-        &self,
-        forum: &str,
-        moderator: &str,
-        action: &str,
-        subject: &str,
-        reason: Option<&str>,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO forum_moderation_log (forum_id, moderator_id, action, post_id, reason, \
-             at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(forum)
-        .bind(moderator)
-        .bind(action)
-        .bind(subject)
-        .bind(reason)
-        .bind(at)
-        .execute(self.write())
-        .await?;
-        Ok(())
+    pub async fn log_moderation(&self, entry: &ModerationEntry<'_>) -> Result<(), StoreError> {
+        self.write_rows(entry).await
     }
 
     pub async fn moderation_log(&self, forum: &str) -> Result<Vec<ModerationRow>, StoreError> {
@@ -271,39 +202,14 @@ impl Db {
 
 impl Db {
     /// Bans `actor` from `forum`; a ban in force keeps its first date and reason.
+    /// Bans a person from a forum. Returns whether the ban is new.
     pub async fn ban_from_forum(&self, ban: &BanRow) -> Result<bool, StoreError> {
-        // A ban that has run out gives way to the new one.
-        sqlx::query(
-            "DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2 \
-             AND expires_at IS NOT NULL AND expires_at <= $3",
-        )
-        .bind(&ban.forum_id)
-        .bind(&ban.actor_id)
-        .bind(ban.at)
-        .execute(self.write())
-        .await?;
-        let done = sqlx::query(
-            "INSERT INTO forum_bans (forum_id, actor_id, moderator_id, reason, at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (forum_id, actor_id) DO NOTHING",
-        )
-        .bind(&ban.forum_id)
-        .bind(&ban.actor_id)
-        .bind(&ban.moderator_id)
-        .bind(&ban.reason)
-        .bind(ban.at)
-        .bind(ban.expires_at)
-        .execute(self.write())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&BanChange::Ban(ban)).await)
     }
 
+    /// Lifts a ban. Returns whether there was one.
     pub async fn unban_from_forum(&self, forum: &str, actor: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2")
-            .bind(forum)
-            .bind(actor)
-            .execute(self.write())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&BanChange::Unban { forum, actor }).await)
     }
 
     /// Is `actor` banned from `forum` now? A ban past its expiry no longer counts.
@@ -348,20 +254,9 @@ impl Db {
     }
 
     /// Keeps a report; one delivered twice (same activity id) is kept once.
+    /// Keeps a report unless it is here already. Returns whether it was kept.
     pub async fn insert_report(&self, r: &ReportRow) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO forum_reports (activity_id, post_id, forum_id, reporter_id, reason, \
-             received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (activity_id) DO NOTHING",
-        )
-        .bind(&r.activity_id)
-        .bind(&r.post_id)
-        .bind(&r.forum_id)
-        .bind(&r.reporter_id)
-        .bind(&r.reason)
-        .bind(r.received_at)
-        .execute(self.write())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(r).await)
     }
 
     /// Reports, newest first: those about the given forums, or every report when `forums` is
@@ -542,5 +437,224 @@ impl Db {
         .fetch_one(self.read())
         .await?;
         Ok(n > 0)
+    }
+}
+
+/// A change to a forum's posts, written alone or in the same transaction as the activities
+/// that tell of it.
+pub enum PostChange<'a> {
+    /// A new post; refused as recorded already when it is here.
+    Insert(&'a ForumPostRow),
+    Edit {
+        id: &'a str,
+        title: Option<&'a str>,
+        content_html: &'a str,
+        content_md: Option<&'a str>,
+        at: i64,
+    },
+    /// Blanks a post and keeps its place, so its replies still hang from it.
+    Remove { id: &'a str, at: i64 },
+    Flags {
+        id: &'a str,
+        pinned: bool,
+        locked: bool,
+    },
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for PostChange<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        match *self {
+            PostChange::Insert(p) => insert_post(tx, p).await,
+            PostChange::Edit {
+                id,
+                title,
+                content_html,
+                content_md,
+                at,
+            } => {
+                sqlx::query(
+                    "UPDATE forum_posts SET title = COALESCE($1, title), content_html = $2, \
+                     content_md = $3, updated_at = $4 WHERE id = $5",
+                )
+                .bind(title)
+                .bind(content_html)
+                .bind(content_md)
+                .bind(at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+            PostChange::Remove { id, at } => {
+                sqlx::query(
+                    "UPDATE forum_posts SET removed_at = $1, content_html = '', \
+                     content_md = NULL WHERE id = $2 AND removed_at IS NULL",
+                )
+                .bind(at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+            PostChange::Flags { id, pinned, locked } => {
+                sqlx::query("UPDATE forum_posts SET pinned = $1, locked = $2 WHERE id = $3")
+                    .bind(pinned as i64)
+                    .bind(locked as i64)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn insert_post(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    p: &ForumPostRow,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO forum_posts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15) ON CONFLICT (id) DO NOTHING"
+    );
+    let done = sqlx::query(&sql)
+        .bind(&p.id)
+        .bind(&p.forum_id)
+        .bind(&p.thread_id)
+        .bind(&p.parent_id)
+        .bind(&p.author_id)
+        .bind(&p.title)
+        .bind(&p.content_html)
+        .bind(&p.content_md)
+        .bind(p.is_local)
+        .bind(p.pinned)
+        .bind(p.locked)
+        .bind(p.removed_at)
+        .bind(p.published_at)
+        .bind(p.updated_at)
+        .bind(p.last_activity_at)
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Refused(Refusal::AlreadyRecorded));
+    }
+    if let Some(thread) = &p.thread_id {
+        sqlx::query(
+            "UPDATE forum_posts SET last_activity_at = $1 WHERE id = $2 \
+             AND last_activity_at < $1",
+        )
+        .bind(p.last_activity_at)
+        .bind(thread)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// One line of a forum's moderation log: who did what to which post or person, and why.
+pub struct ModerationEntry<'a> {
+    pub forum: &'a str,
+    pub moderator: &'a str,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub reason: Option<&'a str>,
+    pub at: i64,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for ModerationEntry<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO forum_moderation_log (forum_id, moderator_id, action, post_id, reason, \
+             at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.forum)
+        .bind(self.moderator)
+        .bind(self.action)
+        .bind(self.subject)
+        .bind(self.reason)
+        .bind(self.at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A ban from a forum, or its lifting.
+pub enum BanChange<'a> {
+    /// Refused as recorded already while an earlier ban still runs; one that has run out gives
+    /// way to the new one.
+    Ban(&'a BanRow),
+    /// Refused as missing when the person is not banned.
+    Unban { forum: &'a str, actor: &'a str },
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for BanChange<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let (done, refusal) = match *self {
+            BanChange::Ban(ban) => {
+                sqlx::query(
+                    "DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2 \
+                     AND expires_at IS NOT NULL AND expires_at <= $3",
+                )
+                .bind(&ban.forum_id)
+                .bind(&ban.actor_id)
+                .bind(ban.at)
+                .execute(&mut **tx)
+                .await?;
+                let done = sqlx::query(
+                    "INSERT INTO forum_bans (forum_id, actor_id, moderator_id, reason, at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (forum_id, actor_id) DO NOTHING",
+                )
+                .bind(&ban.forum_id)
+                .bind(&ban.actor_id)
+                .bind(&ban.moderator_id)
+                .bind(&ban.reason)
+                .bind(ban.at)
+                .bind(ban.expires_at)
+                .execute(&mut **tx)
+                .await?;
+                (done, Refusal::AlreadyRecorded)
+            }
+            BanChange::Unban { forum, actor } => {
+                let done =
+                    sqlx::query("DELETE FROM forum_bans WHERE forum_id = $1 AND actor_id = $2")
+                        .bind(forum)
+                        .bind(actor)
+                        .execute(&mut **tx)
+                        .await?;
+                (done, Refusal::Missing)
+            }
+        };
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(refusal));
+        }
+        Ok(())
+    }
+}
+
+/// A report, refused as recorded already when its activity was kept before.
+#[async_trait::async_trait]
+impl WrittenAlongside for ReportRow {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO forum_reports (activity_id, post_id, forum_id, reporter_id, reason, \
+             received_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (activity_id) DO NOTHING",
+        )
+        .bind(&self.activity_id)
+        .bind(&self.post_id)
+        .bind(&self.forum_id)
+        .bind(&self.reporter_id)
+        .bind(&self.reason)
+        .bind(self.received_at)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(Refusal::AlreadyRecorded));
+        }
+        Ok(())
     }
 }

@@ -7,12 +7,16 @@
 //! forum's own origin and fetching it from its author's origin otherwise.
 
 use crate::core::error::AppError;
-use crate::core::federation::{convert, outgoing, KnownActor};
-use crate::core::store::{now_ms, parse_time, rfc3339};
+use crate::core::federation::outgoing::{self, Batch};
+use crate::core::federation::{convert, KnownActor};
+use crate::core::store::outbox::WrittenAlongside;
+use crate::core::store::{now_ms, parse_time, rfc3339, Refusal, StoreError};
 use crate::core::text;
 use crate::core::AppState;
 use crate::features::forums;
-use crate::features::forums::store::{ForumPostRow, ReportRow};
+use crate::features::forums::store::{
+    BanChange, BanRow, ForumPostRow, ModerationEntry, PostChange, ReportRow,
+};
 use crate::features::forums::{check_body, check_open, check_title};
 use activitypub_federation::{config::Data, fetch::fetch_object_http};
 use coopnet_federation::origin::same_origin;
@@ -136,8 +140,8 @@ pub async fn write(
         updated_at: None,
         last_activity_at: now,
     };
-    state.db.insert_forum_post(&row).await?;
-    send_as_author(state, author, forum, &row, ActivityKind::Create).await?;
+    let change = PostChange::Insert(&row);
+    send_as_author(state, author, forum, &row, ActivityKind::Create, &change).await?;
     Ok(row)
 }
 
@@ -193,18 +197,18 @@ pub async fn set_moderators_only(
         .await?;
     state
         .db
-        .log_moderation(
-            forum.id.as_str(),
-            moderator.id.as_str(),
-            if only {
+        .log_moderation(&ModerationEntry {
+            forum: forum.id.as_str(),
+            moderator: moderator.id.as_str(),
+            action: if only {
                 "only moderators start threads"
             } else {
                 "everyone starts threads"
             },
-            forum.id.as_str(),
-            None,
-            now_ms(),
-        )
+            subject: forum.id.as_str(),
+            reason: None,
+            at: now_ms(),
+        })
         .await?;
     // The forum's document now says so; its followers get it as an Update.
     outgoing::update_profile(state, forum).await
@@ -239,14 +243,15 @@ async fn thread_of(state: &AppState, post: &ForumPostRow) -> Result<ForumPostRow
     }
 }
 
-/// The author's Create, Update or Delete: to the forum's inbox when it is elsewhere; announced
-/// by the forum to its followers when it is ours.
+/// The author's Create, Update or Delete, written with `change`: to the forum's inbox when it
+/// is elsewhere; announced by the forum to its followers when it is ours.
 async fn send_as_author(
     state: &AppState,
     author: &KnownActor,
     forum: &KnownActor,
     row: &ForumPostRow,
     kind: ActivityKind,
+    change: &PostChange<'_>,
 ) -> Result<(), AppError> {
     let object = if kind == ActivityKind::Delete {
         serde_json::to_value(Tombstone {
@@ -267,36 +272,39 @@ async fn send_as_author(
     .to(vec![forum.id.to_string(), PUBLIC.into()])
     .cc(vec![convert::followers_of(&author.id).to_string()])
     .published(rfc3339(now_ms()));
+    let mut batch = Batch::default();
     if forum.is_local() {
         // Kept in the outbox so its id can be read; the forum delivers it inside its Announce.
-        outgoing::queue(state, &activity, Vec::new(), true, Some(&row.id)).await?;
-        announce(
-            state,
-            forum,
-            &activity,
-            kind == ActivityKind::Create && row.thread_id.is_none(),
-        )
-        .await
+        let new_thread = kind == ActivityKind::Create && row.thread_id.is_none();
+        batch.add(activity.clone(), Vec::new(), true, Some(&row.id));
+        announce_into(state, &mut batch, forum, &activity, new_thread, Vec::new()).await?;
     } else {
         let inbox = forum.shared_inbox.clone().unwrap_or(forum.inbox.clone());
-        outgoing::queue(state, &activity, vec![inbox], true, Some(&row.id)).await
+        batch.add(activity, vec![inbox], true, Some(&row.id));
     }
+    batch.send(state, &[change]).await
 }
 
-/// A local forum announces an activity about one of its posts to its followers; a new thread is
-/// also announced by id, so servers that ignore announced activities show it.
+/// A local forum announces an activity about one of its posts to its followers, in the same
+/// transaction as `rows`.
 async fn announce(
     state: &AppState,
     forum: &KnownActor,
     activity: &Activity,
     new_thread: bool,
+    rows: &[&dyn WrittenAlongside],
 ) -> Result<(), AppError> {
-    announce_with(state, forum, activity, new_thread, Vec::new()).await
+    let mut batch = Batch::default();
+    announce_into(state, &mut batch, forum, activity, new_thread, Vec::new()).await?;
+    batch.send(state, rows).await
 }
 
-/// As `announce`, to some inboxes besides the followers'.
-async fn announce_with(
+/// Adds to `batch` a local forum's Announce of an activity about one of its posts, to its
+/// followers and `extra` inboxes; a new thread is also announced by id, so servers that ignore
+/// announced activities show it.
+async fn announce_into(
     state: &AppState,
+    batch: &mut Batch,
     forum: &KnownActor,
     activity: &Activity,
     new_thread: bool,
@@ -320,23 +328,14 @@ async fn announce_with(
         .cc(vec![convert::followers_of(&forum.id).to_string()])
         .published(rfc3339(now_ms()))
     };
-    outgoing::queue(
-        state,
-        &wrap(activity.embedded()),
+    batch.add(
+        wrap(activity.embedded()),
         inboxes.clone(),
         true,
         object_id.as_deref(),
-    )
-    .await?;
+    );
     if let (true, Some(id)) = (new_thread, &object_id) {
-        outgoing::queue(
-            state,
-            &wrap(Value::String(id.clone())),
-            inboxes,
-            true,
-            Some(id),
-        )
-        .await?;
+        batch.add(wrap(Value::String(id.clone())), inboxes, true, Some(id));
     }
     Ok(())
 }
@@ -357,31 +356,40 @@ pub async fn edit(
         (None, Some(t)) => Some(check_title(t)?),
         _ => None,
     };
-    state
-        .db
-        .edit_forum_post(
-            &post.id,
-            title.as_deref(),
-            &text::markdown_to_html(markdown),
-            Some(markdown),
-            now_ms(),
-        )
-        .await?;
-    let post = state
-        .db
-        .forum_post(&post.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    send_as_author(state, author, &forum, &post, ActivityKind::Update).await?;
-    Ok(post)
+    let mut edited = post.clone();
+    edited.title = title.or(post.title);
+    edited.content_html = text::markdown_to_html(markdown);
+    edited.content_md = Some(markdown.to_string());
+    let now = now_ms();
+    edited.updated_at = Some(now);
+    let change = PostChange::Edit {
+        id: &post.id,
+        title: edited.title.as_deref(),
+        content_html: &edited.content_html,
+        content_md: Some(markdown),
+        at: now,
+    };
+    send_as_author(
+        state,
+        author,
+        &forum,
+        &edited,
+        ActivityKind::Update,
+        &change,
+    )
+    .await?;
+    Ok(edited)
 }
 
 /// A member deletes their own post.
 pub async fn delete(state: &AppState, author: &KnownActor, post_id: &str) -> Result<(), AppError> {
     let post = own_post(state, author, post_id).await?;
-    state.db.remove_forum_post(&post.id, now_ms()).await?;
     let forum = forum_actor(state, &post.forum_id).await?;
-    send_as_author(state, author, &forum, &post, ActivityKind::Delete).await
+    let change = PostChange::Remove {
+        id: &post.id,
+        at: now_ms(),
+    };
+    send_as_author(state, author, &forum, &post, ActivityKind::Delete, &change).await
 }
 
 async fn own_post(
@@ -480,10 +488,15 @@ pub async fn moderate(
         )
     };
     let featured = || Some(Value::String(convert::featured_of(&forum.id).to_string()));
-    let inner = match action {
+    let now = now_ms();
+    let flags = |pinned, locked| PostChange::Flags {
+        id: &post.id,
+        pinned,
+        locked,
+    };
+    let (change, inner) = match action {
         Moderation::Pin | Moderation::Unpin => {
             let pin = action == Moderation::Pin;
-            state.db.set_forum_post_flags(&post.id, pin, locked).await?;
             let mut add = Activity::of_type(
                 if pin { "Add" } else { "Remove" },
                 outgoing::new_id(state, "activities"),
@@ -491,40 +504,37 @@ pub async fn moderate(
                 post_url.clone(),
             );
             add.target = featured();
-            add
+            (flags(pin, locked), add)
         }
-        Moderation::Lock => {
-            state
-                .db
-                .set_forum_post_flags(&post.id, pinned, true)
-                .await?;
-            lock()
-        }
-        Moderation::Unlock => {
-            state
-                .db
-                .set_forum_post_flags(&post.id, pinned, false)
-                .await?;
+        Moderation::Lock => (flags(pinned, true), lock()),
+        Moderation::Unlock => (
+            flags(pinned, false),
             Activity::new(
                 ActivityKind::Undo,
                 outgoing::new_id(state, "activities"),
                 moderator.id.clone(),
                 lock().embedded(),
-            )
-        }
+            ),
+        ),
         Moderation::Remove => {
-            state.db.remove_forum_post(&post.id, now_ms()).await?;
             let tombstone = serde_json::to_value(Tombstone {
                 context: Value::Null,
                 id: parse_url(&post.id)?,
                 kind: "Tombstone".into(),
-                deleted: Some(rfc3339(now_ms())),
+                deleted: Some(rfc3339(now)),
             })?;
-            Activity::new(
+            let delete = Activity::new(
                 ActivityKind::Delete,
                 outgoing::new_id(state, "activities"),
                 forum.id.clone(),
                 tombstone,
+            );
+            (
+                PostChange::Remove {
+                    id: &post.id,
+                    at: now,
+                },
+                delete,
             )
         }
     };
@@ -534,20 +544,18 @@ pub async fn moderate(
         .published(rfc3339(now_ms()));
     inner.audience = Some(Value::String(forum.id.to_string()));
     inner.summary = reason.clone();
-    outgoing::queue(state, &inner, Vec::new(), true, Some(&post.id)).await?;
-    announce(state, forum, &inner, false).await?;
-    state
-        .db
-        .log_moderation(
-            forum.id.as_str(),
-            moderator.id.as_str(),
-            action.as_str(),
-            &post.id,
-            reason.as_deref(),
-            now_ms(),
-        )
-        .await?;
-    Ok(())
+    let logged = ModerationEntry {
+        forum: forum.id.as_str(),
+        moderator: moderator.id.as_str(),
+        action: action.as_str(),
+        subject: &post.id,
+        reason: reason.as_deref(),
+        at: now,
+    };
+    let mut batch = Batch::default();
+    batch.add(inner.clone(), Vec::new(), true, Some(&post.id));
+    announce_into(state, &mut batch, forum, &inner, false, Vec::new()).await?;
+    batch.send(state, &[&change, &logged]).await
 }
 
 /// A moderator's reason: optional, plain text, at most 1,000 characters.
@@ -593,31 +601,35 @@ pub async fn ban(
     }
     let reason = check_reason(reason)?;
     let now = now_ms();
-    let fresh = state
-        .db
-        .ban_from_forum(&crate::features::forums::store::BanRow {
-            forum_id: forum.id.to_string(),
-            actor_id: person.id.to_string(),
-            moderator_id: moderator.id.to_string(),
-            reason: reason.clone(),
-            at: now,
-            expires_at: None,
-        })
-        .await?;
-    if fresh {
-        let block = ban_activity(state, moderator, forum, person, reason.as_deref());
-        send_ban(state, forum, person, &block).await?;
-        state
-            .db
-            .log_moderation(
-                forum.id.as_str(),
-                moderator.id.as_str(),
-                "ban",
-                person.id.as_str(),
-                reason.as_deref(),
-                now,
-            )
-            .await?;
+    let ban = BanRow {
+        forum_id: forum.id.to_string(),
+        actor_id: person.id.to_string(),
+        moderator_id: moderator.id.to_string(),
+        reason: reason.clone(),
+        at: now,
+        expires_at: None,
+    };
+    let logged = ModerationEntry {
+        forum: forum.id.as_str(),
+        moderator: moderator.id.as_str(),
+        action: "ban",
+        subject: person.id.as_str(),
+        reason: reason.as_deref(),
+        at: now,
+    };
+    let block = ban_activity(state, moderator, forum, person, reason.as_deref());
+    match send_ban(
+        state,
+        forum,
+        person,
+        block,
+        &[&BanChange::Ban(&ban), &logged],
+    )
+    .await
+    {
+        // Banned already: nothing new to say.
+        Err(AppError::Store(StoreError::Refused(Refusal::AlreadyRecorded))) | Ok(()) => {}
+        Err(e) => return Err(e),
     }
     if remove_posts {
         for post in state
@@ -649,13 +661,6 @@ pub async fn unban(
     if !forum.is_local() {
         return Err(AppError::bad("only this node's forums are moderated here"));
     }
-    if !state
-        .db
-        .unban_from_forum(forum.id.as_str(), person.id.as_str())
-        .await?
-    {
-        return Err(AppError::bad("that person is not banned from this forum"));
-    }
     let block = ban_activity(state, moderator, forum, person, None);
     let mut undo = Activity::new(
         ActivityKind::Undo,
@@ -667,19 +672,24 @@ pub async fn unban(
     .cc(vec![forum.id.to_string()])
     .published(rfc3339(now_ms()));
     undo.audience = Some(Value::String(forum.id.to_string()));
-    send_ban(state, forum, person, &undo).await?;
-    state
-        .db
-        .log_moderation(
-            forum.id.as_str(),
-            moderator.id.as_str(),
-            "unban",
-            person.id.as_str(),
-            None,
-            now_ms(),
-        )
-        .await?;
-    Ok(())
+    let lifted = BanChange::Unban {
+        forum: forum.id.as_str(),
+        actor: person.id.as_str(),
+    };
+    let logged = ModerationEntry {
+        forum: forum.id.as_str(),
+        moderator: moderator.id.as_str(),
+        action: "unban",
+        subject: person.id.as_str(),
+        reason: None,
+        at: now_ms(),
+    };
+    match send_ban(state, forum, person, undo, &[&lifted, &logged]).await {
+        Err(AppError::Store(StoreError::Refused(Refusal::Missing))) => {
+            Err(AppError::bad("that person is not banned from this forum"))
+        }
+        other => other,
+    }
 }
 
 fn ban_activity(
@@ -704,17 +714,28 @@ fn ban_activity(
     block
 }
 
-/// A ban or its undoing, kept in the outbox and announced by the forum to its followers and to
-/// the person, whose node may have no one following the forum.
+/// A ban or its undoing, written with `rows`, kept in the outbox and announced by the forum to
+/// its followers and to the person, whose node may have no one following the forum.
 async fn send_ban(
     state: &AppState,
     forum: &KnownActor,
     person: &KnownActor,
-    activity: &Activity,
+    activity: Activity,
+    rows: &[&dyn WrittenAlongside],
 ) -> Result<(), AppError> {
-    outgoing::queue(state, activity, Vec::new(), true, None).await?;
     let person_inbox = person.shared_inbox.clone().unwrap_or(person.inbox.clone());
-    announce_with(state, forum, activity, false, vec![person_inbox]).await
+    let mut batch = Batch::default();
+    batch.add(activity.clone(), Vec::new(), true, None);
+    announce_into(
+        state,
+        &mut batch,
+        forum,
+        &activity,
+        false,
+        vec![person_inbox],
+    )
+    .await?;
+    batch.send(state, rows).await
 }
 
 /// Someone here reports a post (Mastodon's and Lemmy's `Flag`). The report is kept here for the
@@ -747,7 +768,7 @@ pub async fn report(
         resolved_at: None,
         resolved_by: None,
     };
-    state.db.insert_report(&row).await?;
+    let mut batch = Batch::default();
     let objects = Value::Array(vec![
         Value::String(post.id.clone()),
         Value::String(post.author_id.clone()),
@@ -762,7 +783,7 @@ pub async fn report(
         .to(vec![forum.id.to_string()]);
         flag.content = Some(reason.clone());
         flag.audience = Some(Value::String(forum.id.to_string()));
-        outgoing::queue(state, &flag, vec![forum.inbox.clone()], false, None).await?;
+        batch.add(flag, vec![forum.inbox.clone()], false, None);
     }
     let author = crate::core::federation::stored_actor(state, &post.author_id)
         .await?
@@ -778,8 +799,9 @@ pub async fn report(
         flag.content = Some(reason);
         flag.audience = Some(Value::String(forum.id.to_string()));
         let inbox = author.shared_inbox.clone().unwrap_or(author.inbox.clone());
-        outgoing::queue(state, &flag, vec![inbox], false, None).await?;
+        batch.add(flag, vec![inbox], false, None);
     }
+    batch.send(state, &[&row]).await?;
     Ok(row)
 }
 
@@ -932,12 +954,12 @@ pub async fn receive_from_author(
                 "only its author can delete a post".into(),
             ));
         }
-        data.db.remove_forum_post(&post.id, now_ms()).await?;
         let forum = forum_actor(data, &post.forum_id).await?;
-        if forum.is_local() {
-            announce(data, &forum, activity, false).await?;
-        }
-        return Ok(());
+        let removal = PostChange::Remove {
+            id: &post.id,
+            at: now_ms(),
+        };
+        return store_and_announce(data, &forum, activity, false, &removal).await;
     }
     let post = read_post(&activity.object, &author.id)?;
     let Some(forum) = crate::core::federation::stored_actor(data, post.audience.as_str())
@@ -967,50 +989,83 @@ pub async fn receive_from_author(
             // Removed is final: an edit does not bring it back.
             return Ok(());
         }
-        update_from(data, &stored, &post).await?;
-    } else {
-        check_not_banned(data, &forum, &author.id).await?;
-        if post.is_thread() && forum.is_local() {
-            check_may_start_thread(data, &forum, &author.id).await?;
-        }
-        let row = row_of(data, &post, &forum).await?;
-        if !data.db.insert_forum_post(&row).await? {
-            return Ok(());
-        }
+        let edit = Edited::from(&stored, &post)?;
+        let edit = edit.change(&stored.id);
+        return store_and_announce(data, &forum, activity, false, &edit).await;
     }
-    if forum.is_local() {
-        let new_thread = kind == Some(ActivityKind::Create) && post.is_thread();
-        announce(data, &forum, activity, new_thread).await?;
+    check_not_banned(data, &forum, &author.id).await?;
+    if post.is_thread() && forum.is_local() {
+        check_may_start_thread(data, &forum, &author.id).await?;
     }
-    Ok(())
+    let row = row_of(data, &post, &forum).await?;
+    let new_thread = kind == Some(ActivityKind::Create) && post.is_thread();
+    match store_and_announce(
+        data,
+        &forum,
+        activity,
+        new_thread,
+        &PostChange::Insert(&row),
+    )
+    .await
+    {
+        // Here already: announced when it first came.
+        Err(AppError::Store(StoreError::Refused(Refusal::AlreadyRecorded))) => Ok(()),
+        other => other,
+    }
 }
 
-async fn update_from(
-    state: &AppState,
-    stored: &ForumPostRow,
-    post: &ForumPost,
-) -> Result<(), AppError> {
-    let title = match (&stored.thread_id, &post.name) {
-        (None, Some(name)) => Some(check_title(&text::limit(
-            text::html_to_text(name),
-            forums::MAX_TITLE,
-        ))?),
-        _ => None,
-    };
-    state
-        .db
-        .edit_forum_post(
-            &stored.id,
-            title.as_deref(),
-            &text::sanitize_html(&post.content),
-            None,
-            post.updated
+/// What a member's Update changes in a stored post: its title (a thread's only) and content.
+struct Edited {
+    title: Option<String>,
+    content_html: String,
+    at: i64,
+}
+
+impl Edited {
+    fn from(stored: &ForumPostRow, post: &ForumPost) -> Result<Edited, AppError> {
+        let title = match (&stored.thread_id, &post.name) {
+            (None, Some(name)) => Some(check_title(&text::limit(
+                text::html_to_text(name),
+                forums::MAX_TITLE,
+            ))?),
+            _ => None,
+        };
+        Ok(Edited {
+            title,
+            content_html: text::sanitize_html(&post.content),
+            at: post
+                .updated
                 .as_deref()
                 .and_then(parse_time)
                 .unwrap_or_else(now_ms),
-        )
-        .await?;
-    Ok(())
+        })
+    }
+
+    fn change<'a>(&'a self, id: &'a str) -> PostChange<'a> {
+        PostChange::Edit {
+            id,
+            title: self.title.as_deref(),
+            content_html: &self.content_html,
+            content_md: None,
+            at: self.at,
+        }
+    }
+}
+
+/// Writes a change a member sent, and when the forum is ours, its Announce in the same
+/// transaction.
+async fn store_and_announce(
+    state: &AppState,
+    forum: &KnownActor,
+    activity: &Activity,
+    new_thread: bool,
+    change: &PostChange<'_>,
+) -> Result<(), AppError> {
+    if forum.is_local() {
+        announce(state, forum, activity, new_thread, &[change]).await
+    } else {
+        Ok(state.db.write_rows(change).await?)
+    }
 }
 
 /// An `Announce` by a forum one of our actors follows: the post inside is taken only from its
@@ -1114,7 +1169,8 @@ pub async fn receive_announce(
                     "only its author can update a post".into(),
                 ));
             }
-            update_from(data, &stored, &post).await
+            let edit = Edited::from(&stored, &post)?;
+            Ok(data.db.write_rows(&edit.change(&stored.id)).await?)
         }
         Some(_) => Ok(()),
         None => {
@@ -1389,7 +1445,7 @@ async fn receive_ban(
     let reason = check_reason(block.get("summary").and_then(Value::as_str)).unwrap_or_default();
     let now = now_ms();
     data.db
-        .ban_from_forum(&crate::features::forums::store::BanRow {
+        .ban_from_forum(&BanRow {
             forum_id: forum.id.to_string(),
             actor_id: person.to_string(),
             moderator_id: moderator.to_string(),

@@ -22,8 +22,9 @@ use crate::core::federation::{serve as routes, KnownActor};
 use crate::core::files::is_sha256;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{enc, profile_href, Names};
-use crate::core::web::{error_page, human_time, page};
+use crate::core::web::{human_time, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::library;
@@ -158,7 +159,7 @@ async fn list(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<LibrarySearch>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let entries = data.db.library(&q.to_query()).await?;
@@ -196,10 +197,8 @@ async fn list(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Library", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Library", session.as_ref(), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,7 +232,7 @@ async fn entry_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<IdQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let entry = data
@@ -269,10 +268,8 @@ async fn entry_page(
         ))
     }
     .await;
-    match result {
-        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let (title, body) = result?;
+    Ok(page(&data, &title, session.as_ref(), body))
 }
 
 fn upload_form(session: &Session, coop: &KnownActor, max: u64) -> Markup {
@@ -326,7 +323,7 @@ async fn coop_library(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let mut cards = Vec::new();
@@ -345,10 +342,8 @@ async fn coop_library(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Library entries", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Library entries", Some(&session), body))
 }
 
 async fn upload_entry(
@@ -356,7 +351,7 @@ async fn upload_entry(
     User(session): User,
     Path(handle): Path<String>,
     form: Multipart,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let mut upload = read_upload(form, data.settings.files.max_upload_bytes).await?;
@@ -372,10 +367,8 @@ async fn upload_entry(
         published
     }
     .await;
-    match result {
-        Ok(entry) => Redirect::to(&format!("/library/entry?id={}", enc(&entry.id))).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let entry = result?;
+    Ok(Redirect::to(&format!("/library/entry?id={}", enc(&entry.id))).into_response())
 }
 
 async fn upload_version(
@@ -383,7 +376,7 @@ async fn upload_version(
     User(session): User,
     Path(handle): Path<String>,
     form: Multipart,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let mut upload = read_upload(form, data.settings.files.max_upload_bytes).await?;
@@ -400,10 +393,8 @@ async fn upload_version(
         added
     }
     .await;
-    match result {
-        Ok(entry) => Redirect::to(&format!("/library/entry?id={}", enc(&entry.id))).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let entry = result?;
+    Ok(Redirect::to(&format!("/library/entry?id={}", enc(&entry.id))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -417,7 +408,7 @@ async fn delete_entry(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<DeleteForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -425,8 +416,6 @@ async fn delete_entry(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/library", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/library", coop.username)).into_response())
 }

@@ -1,6 +1,7 @@
 //! Library entries and their versions.
 
-use crate::core::store::{Db, StoreError};
+use crate::core::store::outbox::{applied, WrittenAlongside};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EntryRow {
@@ -57,65 +58,14 @@ fn like(s: &str) -> String {
 }
 
 impl Db {
-    /// Writes an entry and, when it was written (new, or newer than what is here and from the
-    /// same owner), replaces its versions with `versions`. Returns whether it was written.
+    /// Writes an entry and, when it is new, or newer than what is here and from the same
+    /// owner, replaces its versions with `versions`. Returns whether it was written.
     pub async fn put_library_entry(
         &self,
-        e: &EntryRow,
+        entry: &EntryRow,
         versions: &[VersionRow],
     ) -> Result<bool, StoreError> {
-        let mut tx = self.write().begin().await?;
-        let sql = format!(
-            "INSERT INTO library_entries ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
-             summary_md = excluded.summary_md, summary_html = excluded.summary_html, \
-             licence = excluded.licence, topic = excluded.topic, kind = excluded.kind, \
-             updated_at = excluded.updated_at \
-             WHERE library_entries.owner_id = excluded.owner_id \
-             AND library_entries.updated_at <= excluded.updated_at"
-        );
-        let done = sqlx::query(&sql)
-            .bind(&e.id)
-            .bind(&e.owner_id)
-            .bind(e.is_local)
-            .bind(&e.title)
-            .bind(&e.summary_md)
-            .bind(&e.summary_html)
-            .bind(&e.licence)
-            .bind(&e.topic)
-            .bind(&e.kind)
-            .bind(e.published_at)
-            .bind(e.updated_at)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM library_versions WHERE entry_id = $1")
-            .bind(&e.id)
-            .execute(&mut *tx)
-            .await?;
-        let sql = format!(
-            "INSERT INTO library_versions ({VERSION_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        );
-        for v in versions {
-            sqlx::query(&sql)
-                .bind(&e.id)
-                .bind(v.seq)
-                .bind(&v.version)
-                .bind(&v.sha256)
-                .bind(v.size)
-                .bind(&v.media_type)
-                .bind(&v.file_name)
-                .bind(&v.url)
-                .bind(v.uploaded_at)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
+        applied(self.write_rows(&EntryWrite { entry, versions }).await)
     }
 
     pub async fn library_entry(&self, id: &str) -> Result<Option<EntryRow>, StoreError> {
@@ -174,22 +124,8 @@ impl Db {
         owner: &str,
     ) -> Result<Option<Vec<VersionRow>>, StoreError> {
         let versions = self.library_versions(id).await?;
-        let mut tx = self.write().begin().await?;
-        sqlx::query(
-            "DELETE FROM library_versions WHERE entry_id IN \
-             (SELECT id FROM library_entries WHERE id = $1 AND owner_id = $2)",
-        )
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM library_entries WHERE id = $1 AND owner_id = $2")
-            .bind(id)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok((done.rows_affected() > 0).then_some(versions))
+        let removed = applied(self.write_rows(&EntryRemoval { id, owner }).await)?;
+        Ok(removed.then_some(versions))
     }
 
     /// The entries of one co-op, newest change first.
@@ -247,5 +183,97 @@ impl Db {
         .fetch_all(self.read())
         .await?;
         Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+}
+
+/// An entry and its versions, written as one: refused as stale unless the entry is new, or
+/// newer than what is here and from the same owner.
+pub struct EntryWrite<'a> {
+    pub entry: &'a EntryRow,
+    pub versions: &'a [VersionRow],
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for EntryWrite<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let e = self.entry;
+        let sql = format!(
+            "INSERT INTO library_entries ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10, $11) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+             summary_md = excluded.summary_md, summary_html = excluded.summary_html, \
+             licence = excluded.licence, topic = excluded.topic, kind = excluded.kind, \
+             updated_at = excluded.updated_at \
+             WHERE library_entries.owner_id = excluded.owner_id \
+             AND library_entries.updated_at <= excluded.updated_at"
+        );
+        let done = sqlx::query(&sql)
+            .bind(&e.id)
+            .bind(&e.owner_id)
+            .bind(e.is_local)
+            .bind(&e.title)
+            .bind(&e.summary_md)
+            .bind(&e.summary_html)
+            .bind(&e.licence)
+            .bind(&e.topic)
+            .bind(&e.kind)
+            .bind(e.published_at)
+            .bind(e.updated_at)
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(Refusal::Stale));
+        }
+        sqlx::query("DELETE FROM library_versions WHERE entry_id = $1")
+            .bind(&e.id)
+            .execute(&mut **tx)
+            .await?;
+        let sql = format!(
+            "INSERT INTO library_versions ({VERSION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        );
+        for v in self.versions {
+            sqlx::query(&sql)
+                .bind(&e.id)
+                .bind(v.seq)
+                .bind(&v.version)
+                .bind(&v.sha256)
+                .bind(v.size)
+                .bind(&v.media_type)
+                .bind(&v.file_name)
+                .bind(&v.url)
+                .bind(v.uploaded_at)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The removal of an entry of `owner` with its versions; refused as missing if there is none.
+pub struct EntryRemoval<'a> {
+    pub id: &'a str,
+    pub owner: &'a str,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for EntryRemoval<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM library_versions WHERE entry_id IN \
+             (SELECT id FROM library_entries WHERE id = $1 AND owner_id = $2)",
+        )
+        .bind(self.id)
+        .bind(self.owner)
+        .execute(&mut **tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM library_entries WHERE id = $1 AND owner_id = $2")
+            .bind(self.id)
+            .bind(self.owner)
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(Refusal::Missing));
+        }
+        Ok(())
     }
 }

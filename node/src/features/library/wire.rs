@@ -20,7 +20,7 @@ use crate::core::store::{now_ms, parse_time, rfc3339};
 use crate::core::text;
 use crate::core::AppState;
 use crate::features::library;
-use crate::features::library::store::{EntryRow, VersionRow};
+use crate::features::library::store::{EntryRemoval, EntryRow, EntryWrite, VersionRow};
 use crate::features::library::{EntryDraft, MAX_VERSIONS};
 
 /// Where a file of ours downloads from.
@@ -88,14 +88,15 @@ pub fn document(
     })
 }
 
-async fn send_entry(
+/// Writes an entry with its versions and queues the activity that tells followers, at once.
+async fn write_and_send(
     state: &AppState,
     owner: &KnownActor,
     entry: &EntryRow,
+    versions: &[VersionRow],
     kind: ActivityKind,
 ) -> Result<(), AppError> {
-    let versions = state.db.library_versions(&entry.id).await?;
-    let object = serde_json::to_value(document(entry, &versions, owner)?)?;
+    let object = serde_json::to_value(document(entry, versions, owner)?)?;
     let mut activity = Activity::new(
         kind,
         outgoing::new_id(state, "activities"),
@@ -107,12 +108,13 @@ async fn send_entry(
     .published(rfc3339(now_ms()));
     activity.context = library_context();
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(
+    outgoing::queue_alongside(
         state,
         &activity,
         inboxes,
         kind == ActivityKind::Create,
         Some(&entry.id),
+        &[&EntryWrite { entry, versions }],
     )
     .await
 }
@@ -170,8 +172,7 @@ pub async fn publish_entry(
     };
     let label = library::version_label(version, 0)?;
     let first = version_row(state, &entry.id, 1, label, file);
-    state.db.put_library_entry(&entry, &[first]).await?;
-    send_entry(state, owner, &entry, ActivityKind::Create).await?;
+    write_and_send(state, owner, &entry, &[first], ActivityKind::Create).await?;
     Ok(entry)
 }
 
@@ -234,8 +235,7 @@ pub async fn add_version(
     let seq = versions.last().map(|v| v.seq + 1).unwrap_or(1);
     versions.push(version_row(state, &entry.id, seq, label, file));
     entry.updated_at = now_ms().max(entry.updated_at + 1);
-    state.db.put_library_entry(&entry, &versions).await?;
-    send_entry(state, owner, &entry, ActivityKind::Update).await?;
+    write_and_send(state, owner, &entry, &versions, ActivityKind::Update).await?;
     Ok(entry)
 }
 
@@ -255,26 +255,15 @@ pub async fn edit_entry(
     entry.topic = draft.topic;
     entry.kind = draft.kind;
     entry.updated_at = now_ms().max(entry.updated_at + 1);
-    state.db.put_library_entry(&entry, &versions).await?;
-    send_entry(state, owner, &entry, ActivityKind::Update).await?;
+    write_and_send(state, owner, &entry, &versions, ActivityKind::Update).await?;
     Ok(entry)
 }
 
 /// A co-op removes an entry; files no other entry of ours uses leave the file store, and
 /// followers get a Delete.
 pub async fn delete_entry(state: &AppState, owner: &KnownActor, id: &str) -> Result<(), AppError> {
-    let versions = state
-        .db
-        .delete_library_entry(id, owner.id.as_str())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    for v in versions {
-        if state.db.local_library_file_uses(&v.sha256).await? == 0 {
-            if let Err(e) = state.files.delete(&v.sha256).await {
-                tracing::warn!(error = %e, sha256 = %v.sha256, "could not remove a file");
-            }
-        }
-    }
+    let entry = own_entry(state, owner, id).await?;
+    let versions = state.db.library_versions(&entry.id).await?;
     let activity = outgoing::public_delete(
         state,
         owner,
@@ -282,7 +271,19 @@ pub async fn delete_entry(state: &AppState, owner: &KnownActor, id: &str) -> Res
         now_ms(),
     )?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, false, Some(id)).await
+    let removal = EntryRemoval {
+        id,
+        owner: owner.id.as_str(),
+    };
+    outgoing::queue_alongside(state, &activity, inboxes, false, Some(id), &[&removal]).await?;
+    for v in versions {
+        if state.db.local_library_file_uses(&v.sha256).await? == 0 {
+            if let Err(e) = state.files.delete(&v.sha256).await {
+                tracing::warn!(error = %e, sha256 = %v.sha256, "could not remove a file");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn clean_line(value: Option<&str>, max: usize) -> String {

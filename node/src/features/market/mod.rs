@@ -17,7 +17,7 @@ use crate::core::federation::KnownActor;
 use crate::core::store::now_ms;
 use crate::core::text;
 use crate::core::AppState;
-use crate::features::market::store::items::ItemRow;
+use crate::features::market::store::items::{ItemChange, ItemRow};
 use crate::features::market::text::format_minor;
 use crate::features::market::wire as market;
 
@@ -346,18 +346,16 @@ pub async fn create_item(
 ) -> Result<ItemRow, AppError> {
     must_be_workplace(owner)?;
     let now = now_ms();
-    let mut row = row_from_draft(new_item_id(state), owner, draft, now, now);
-    // Entered empty, then stocked through the log, so the first stock is a logged change.
-    row.stock = 0;
-    state.db.upsert_item(&row).await?;
-    if draft.stock > 0 {
-        state
-            .db
-            .set_stock(&row.id, draft.stock, "first stock", now)
-            .await?;
-        row.stock = draft.stock;
-    }
-    market::publish_item(state, owner, &row, true).await?;
+    let row = row_from_draft(new_item_id(state), owner, draft, now, now);
+    let empty = ItemRow {
+        stock: 0,
+        ..row.clone()
+    };
+    let change = ItemChange::New {
+        item: &empty,
+        stock: row.stock,
+    };
+    market::publish_item(state, owner, &row, true, &[&change]).await?;
     Ok(row)
 }
 
@@ -389,9 +387,13 @@ pub async fn update_item(
     // Everything but the stock, which changes only by counting (set_stock) and by orders: an
     // edit made from a form opened before a sale must not undo the sale.
     let details = row_from_draft(item.id.clone(), owner, draft, item.published_at, now);
-    state.db.update_item_details(&details).await?;
-    let row = own_item(state, owner, id).await?;
-    market::publish_item(state, owner, &row, false).await?;
+    let row = ItemRow {
+        stock: item.stock,
+        state: item.state,
+        ..details.clone()
+    };
+    let change = ItemChange::Details(&details);
+    market::publish_item(state, owner, &row, false, &[&change]).await?;
     Ok(row)
 }
 
@@ -405,21 +407,22 @@ pub async fn set_stock(
 ) -> Result<(), AppError> {
     let item = own_item(state, owner, id).await?;
     let reason = check_text("the reason", reason, 200, false)?;
-    state
-        .db
-        .set_stock(
-            &item.id,
-            stock,
-            if reason.is_empty() {
-                "counted by hand"
-            } else {
-                &reason
-            },
-            now_ms(),
-        )
-        .await?;
-    let item = own_item(state, owner, id).await?;
-    market::publish_item(state, owner, &item, false).await
+    let counted = ItemRow {
+        stock,
+        updated_at: now_ms(),
+        ..item
+    };
+    let change = ItemChange::Stock {
+        id: &counted.id,
+        stock,
+        reason: if reason.is_empty() {
+            "counted by hand"
+        } else {
+            &reason
+        },
+        at: counted.updated_at,
+    };
+    market::publish_item(state, owner, &counted, false, &[&change]).await
 }
 
 /// Takes an item off sale for good; followers' catalogues drop it.
@@ -428,11 +431,12 @@ pub async fn retire_item(state: &AppState, owner: &KnownActor, id: &str) -> Resu
     if !item.is_active() {
         return Ok(());
     }
-    state
-        .db
-        .set_item_state(&item.id, "retired", now_ms())
-        .await?;
-    market::retire_item(state, owner, &item).await
+    let change = ItemChange::State {
+        id: &item.id,
+        state: "retired",
+        at: now_ms(),
+    };
+    market::retire_item(state, owner, &item, &change).await
 }
 
 /// The columns of the catalogue's CSV files, in order.

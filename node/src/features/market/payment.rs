@@ -102,5 +102,6 @@ pub fn unfunded(total: i64, refusal: Refusal) -> AppError {
             crate::core::text::format_minor(total)
         )),
         Refusal::AlreadyRecorded => AppError::Conflict("that order is recorded already".into()),
+        other => AppError::from(crate::core::store::StoreError::Refused(other)),
     }
 }

@@ -24,7 +24,7 @@ use crate::core::text::format_minor;
 use crate::core::AppState;
 use crate::features::market as catalogue;
 use crate::features::market::orders::{OrderState, Party};
-use crate::features::market::store::items::ItemRow;
+use crate::features::market::store::items::{ItemChange, ItemRow};
 use crate::features::market::store::orders::{
     Acceptance, NewLine, NewOrder, OrderLineRow, OrderRow,
 };
@@ -112,12 +112,13 @@ pub fn proposal(item: &ItemRow, owner: &KnownActor) -> Result<ItemProposal, AppE
     })
 }
 
-/// Sends a new or changed item to the workplace's followers.
+/// Sends a new or changed item to the workplace's followers, written with `changes`.
 pub async fn publish_item(
     state: &AppState,
     owner: &KnownActor,
     item: &ItemRow,
     created: bool,
+    changes: &[&dyn WrittenAlongside],
 ) -> Result<(), AppError> {
     let object = serde_json::to_value(proposal(item, owner)?)?;
     let mut activity = Activity::new(
@@ -135,19 +136,22 @@ pub async fn publish_item(
     .published(rfc3339(now_ms()));
     activity.context = market::market_context();
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, created, Some(&item.id)).await
+    let _changed = state.db.catalogue_change();
+    outgoing::queue_alongside(state, &activity, inboxes, created, Some(&item.id), changes).await
 }
 
-/// Tells followers an item is no longer sold.
+/// Tells followers an item is no longer sold, written with `change`.
 pub async fn retire_item(
     state: &AppState,
     owner: &KnownActor,
     item: &ItemRow,
+    change: &ItemChange<'_>,
 ) -> Result<(), AppError> {
     let id = Url::parse(&item.id).map_err(|_| AppError::Internal("stored item id".into()))?;
     let activity = outgoing::public_delete(state, owner, id, now_ms())?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, false, Some(&item.id)).await
+    let _changed = state.db.catalogue_change();
+    outgoing::queue_alongside(state, &activity, inboxes, false, Some(&item.id), &[change]).await
 }
 
 /// Reads a peer's proposal into the catalogue, if its workplace is followed here (or it comes
@@ -297,7 +301,7 @@ pub async fn announce_stock_change(
             if let Some(owner) =
                 crate::core::federation::stored_actor(state, &item.owner_id).await?
             {
-                publish_item(state, &owner, &item, false).await?;
+                publish_item(state, &owner, &item, false, &[]).await?;
             }
         }
     }

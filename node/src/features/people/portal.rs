@@ -19,6 +19,7 @@ use crate::core::error::AppError;
 use crate::core::store::users::UserRow;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{error_page, page};
 use crate::core::AppState;
 use crate::features::people;
@@ -229,19 +230,17 @@ pub async fn save(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ProfileForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         people::update_profile(&data, &session.user, form.input()?).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/profile").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/profile").into_response())
 }
 
-pub async fn upload(data: Data<AppState>, User(session): User, multipart: Multipart) -> Response {
+pub async fn upload(data: Data<AppState>, User(session): User, multipart: Multipart) -> PageResult {
     let result = async {
         let upload = read_upload(multipart).await;
         // The form's token is checked before anything else is said about the upload.
@@ -254,10 +253,8 @@ pub async fn upload(data: Data<AppState>, User(session): User, multipart: Multip
         people::save_resume_pdf(&data, &session.user, file).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/profile").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/profile").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,16 +266,14 @@ pub async fn remove_pdf(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<CsrfForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         people::remove_resume_pdf(&data, &session.user).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/profile").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/profile").into_response())
 }
 
 /// `/members/{name}/resume.pdf`: the PDF, to those the resume's visibility allows (by session
@@ -425,7 +420,7 @@ pub async fn add_interest(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<InterestForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let input = InterestInput {
@@ -437,10 +432,8 @@ pub async fn add_interest(
         people::add_interest(&data, &session.user, input).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/interests").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/interests").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -453,14 +446,12 @@ pub async fn remove_interest(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<RemoveInterestForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         people::remove_interest(&data, &session.user, form.id).await
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/interests").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to("/interests").into_response())
 }

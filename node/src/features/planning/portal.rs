@@ -23,7 +23,8 @@ use crate::core::federation::KnownActor;
 use crate::core::store::now_ms;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::enc;
-use crate::core::web::{error_page, page};
+use crate::core::web::page;
+use crate::core::web::PageResult;
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::coops::CoopKind;
@@ -75,7 +76,7 @@ fn status_text(doc: &PlanDoc) -> String {
     }
 }
 
-async fn list(data: Data<AppState>, User(session): User) -> Response {
+async fn list(data: Data<AppState>, User(session): User) -> PageResult {
     let result = async {
         let mut rounds = Vec::new();
         for row in data.db.plan_rounds().await? {
@@ -108,10 +109,8 @@ async fn list(data: Data<AppState>, User(session): User) -> Response {
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Planning rounds", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Planning rounds", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +122,7 @@ async fn new_page(
     data: Data<AppState>,
     User(session): User,
     query: Result<Query<BoardQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let board = acting_coop(&data, &session, &q.board).await?;
@@ -160,10 +159,8 @@ async fn new_page(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Open a planning round", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Open a planning round", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,7 +176,7 @@ pub struct OpenForm {
     max_iterations: String,
 }
 
-async fn open(data: Data<AppState>, User(session): User, Form(form): Form<OpenForm>) -> Response {
+async fn open(data: Data<AppState>, User(session): User, Form(form): Form<OpenForm>) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let board = acting_coop(&data, &session, &form.board).await?;
@@ -210,10 +207,8 @@ async fn open(data: Data<AppState>, User(session): User, Form(form): Form<OpenFo
         federated::open_round(&data, &board, &spec).await
     }
     .await;
-    match result {
-        Ok(id) => Redirect::to(&format!("/plans/view?id={}", enc(id.as_str()))).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let id = result?;
+    Ok(Redirect::to(&format!("/plans/view?id={}", enc(id.as_str()))).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -522,16 +517,14 @@ async fn view(
     data: Data<AppState>,
     User(session): User,
     query: Result<Query<RoundQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         round_page(&data, &session, q.id.trim()).await
     }
     .await;
-    match result {
-        Ok((title, body)) => page(&data, &title, Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let (title, body) = result?;
+    Ok(page(&data, &title, Some(&session), body))
 }
 
 /// Reads `prefix0`, `prefix1`, … as one quantity per good; a missing field is zero.
@@ -596,7 +589,7 @@ async fn answer(
     data: Data<AppState>,
     User(session): User,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         let coop = field(&fields, "coop")?;
@@ -616,17 +609,15 @@ async fn answer(
         Ok::<_, AppError>(doc)
     }
     .await;
-    match result {
-        Ok(doc) => back_to(&doc),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let doc = result?;
+    Ok(back_to(&doc))
 }
 
 async fn member(
     data: Data<AppState>,
     User(session): User,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         let council = field(&fields, "council")?;
@@ -640,17 +631,15 @@ async fn member(
         Ok::<_, AppError>(doc)
     }
     .await;
-    match result {
-        Ok(doc) => back_to(&doc),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let doc = result?;
+    Ok(back_to(&doc))
 }
 
 async fn close(
     data: Data<AppState>,
     User(session): User,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         if viewer.board.is_none() {
@@ -662,17 +651,15 @@ async fn close(
         Ok(doc)
     }
     .await;
-    match result {
-        Ok(doc) => back_to(&doc),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let doc = result?;
+    Ok(back_to(&doc))
 }
 
 async fn stop(
     data: Data<AppState>,
     User(session): User,
     Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let (doc, viewer) = form_round(&data, &session, &fields).await?;
         if viewer.board.is_none() {
@@ -689,17 +676,15 @@ async fn stop(
         Ok(doc)
     }
     .await;
-    match result {
-        Ok(doc) => back_to(&doc),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let doc = result?;
+    Ok(back_to(&doc))
 }
 
 async fn profile_page(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let profile = crate::features::directory::flows::profile_of(&data, coop.id.as_str()).await?;
@@ -746,10 +731,8 @@ async fn profile_page(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Planning profile", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Planning profile", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -787,7 +770,7 @@ async fn save_profile(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<ProfileForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -811,10 +794,8 @@ async fn save_profile(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/planning", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/planning", coop.username)).into_response())
 }
 
 pub async fn save(
@@ -841,7 +822,7 @@ async fn add_member(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<MemberForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -856,8 +837,6 @@ async fn add_member(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/planning", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/planning", coop.username)).into_response())
 }

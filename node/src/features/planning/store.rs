@@ -1,7 +1,7 @@
 //! Planning rounds: the board's own rounds and the copies of rounds local co-ops take part in,
 //! proposals, members' private proposals, planning profiles and co-op members.
 
-use crate::core::store::outbox::{insert_activity_rows, NewActivity};
+use crate::core::store::outbox::{insert_activity_rows, NewActivity, WrittenAlongside};
 use crate::core::store::{Db, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -274,16 +274,12 @@ impl Db {
         actor: &str,
         iteration: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE plan_local_participants SET last_answered = $1 WHERE round_id = $2 \
-             AND actor_id = $3 AND last_answered < $1",
-        )
-        .bind(iteration)
-        .bind(round)
-        .bind(actor)
-        .execute(self.write())
-        .await?;
-        Ok(())
+        self.write_rows(&Answered {
+            round,
+            actor,
+            iteration,
+        })
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -400,5 +396,28 @@ impl Db {
         .bind(coop)
         .fetch_all(self.read())
         .await?)
+    }
+}
+
+/// A local participant has answered an iteration of a round, written with the proposal it sent.
+pub struct Answered<'a> {
+    pub round: &'a str,
+    pub actor: &'a str,
+    pub iteration: i64,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for Answered<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE plan_local_participants SET last_answered = $1 WHERE round_id = $2 \
+             AND actor_id = $3 AND last_answered < $1",
+        )
+        .bind(self.iteration)
+        .bind(self.round)
+        .bind(self.actor)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
     }
 }

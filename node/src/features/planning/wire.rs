@@ -31,7 +31,7 @@ use crate::core::AppState;
 use crate::features::coops::CoopKind;
 use crate::features::directory::flows::profile_of;
 use crate::features::planning;
-use crate::features::planning::store::{PlanRoundRow, RoundState};
+use crate::features::planning::store::{Answered, PlanRoundRow, RoundState};
 use crate::features::planning::RoundSpec;
 
 pub fn parse_doc(row: &PlanRoundRow) -> Result<PlanDoc, AppError> {
@@ -491,6 +491,11 @@ pub async fn answer(
     }
     planning::check_proposal(doc, p.role, &produce, &consume)?;
     let id = outgoing::new_id(state, "plan-proposals");
+    let answered = Answered {
+        round: doc.id.as_str(),
+        actor: participant.id.as_str(),
+        iteration: i64::from(doc.iteration),
+    };
     if state.settings.is_local(&doc.attributed_to) {
         record_proposal(
             state,
@@ -542,24 +547,11 @@ pub async fn answer(
         )
         .to(vec![board.id.to_string()]);
         create.context = planning_context();
-        crate::core::federation::outgoing::queue(
-            state,
-            &create,
-            vec![board.inbox.clone()],
-            false,
-            Some(id.as_str()),
-        )
-        .await?;
+        let inboxes = vec![board.inbox.clone()];
+        let id = Some(id.as_str());
+        return outgoing::queue_alongside(state, &create, inboxes, false, id, &[&answered]).await;
     }
-    state
-        .db
-        .mark_plan_answered(
-            doc.id.as_str(),
-            participant.id.as_str(),
-            i64::from(doc.iteration),
-        )
-        .await?;
-    Ok(())
+    Ok(state.db.write_rows(&answered).await?)
 }
 
 /// What a local participant would answer by itself: a workplace from its planning profile, a

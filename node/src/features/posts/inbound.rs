@@ -129,3 +129,16 @@ pub async fn store_share(
         .await?;
     Ok(())
 }
+
+/// An `Undo(Announce)`: the actor no longer shares the post.
+pub async fn remove_share(
+    data: &Data<AppState>,
+    activity: &Activity,
+    actor: &KnownActor,
+) -> Result<(), AppError> {
+    let undone = object_id(activity)?;
+    data.db
+        .delete_share(undone.as_str(), actor.id.as_str())
+        .await?;
+    Ok(())
+}

@@ -9,16 +9,13 @@ pub mod store;
 pub mod wire;
 
 use crate::core::error::AppError;
-use crate::core::federation::outgoing;
-use crate::core::federation::outgoing::follower_inboxes;
-use crate::core::federation::outgoing::queue;
-use crate::core::federation::outgoing::queue_alongside;
+use crate::core::federation::outgoing::{self, follower_inboxes, queue_alongside};
 use crate::core::federation::{convert, KnownActor};
 use crate::core::store::outbox::WrittenAlongside;
-use crate::core::store::{now_ms, rfc3339};
+use crate::core::store::{now_ms, rfc3339, Refusal, StoreError};
 use crate::core::text;
 use crate::core::AppState;
-use crate::features::posts::store::PostRow;
+use crate::features::posts::store::{PostRow, Share};
 use coopnet_schemas::{
     activities::{Activity, ActivityKind},
     PUBLIC,
@@ -203,18 +200,23 @@ pub async fn share_post(
         post.author_id.clone(),
     ])
     .published(rfc3339(now));
-    if !state
-        .db
-        .insert_share(activity.id.as_str(), sharer.id.as_str(), &post.id, now)
-        .await?
-    {
-        return Err(AppError::Conflict("already shared".into()));
-    }
     let mut inboxes = follower_inboxes(state, &sharer.id).await?;
     if let Some(author) = state.db.remote_actor(&post.author_id).await? {
         if let Ok(inbox) = Url::parse(author.shared_inbox.as_deref().unwrap_or(&author.inbox)) {
             inboxes.push(inbox);
         }
     }
-    queue(state, &activity, inboxes, true, Some(post.id.as_str())).await
+    let share = Share {
+        activity_id: activity.id.as_str(),
+        actor_id: sharer.id.as_str(),
+        post_id: &post.id,
+        shared_at: now,
+    };
+    let id = Some(post.id.as_str());
+    match queue_alongside(state, &activity, inboxes, true, id, &[&share]).await {
+        Err(AppError::Store(StoreError::Refused(Refusal::AlreadyRecorded))) => {
+            Err(AppError::Conflict("already shared".into()))
+        }
+        other => other,
+    }
 }

@@ -21,6 +21,7 @@ use crate::core::web::error_page;
 use crate::core::web::human_time;
 use crate::core::web::page;
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::AppState;
 use crate::features::coops;
 use crate::features::coops::portal::acting_coop;
@@ -97,7 +98,7 @@ pub async fn home(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let page_no = page_number(&q)?;
         let mut entries = data.db.feed(FEED_PAGE + 1, (page_no - 1) * FEED_PAGE).await?;
@@ -142,10 +143,8 @@ pub async fn home(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Network feed", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Network feed", session.as_ref(), body))
 }
 
 fn kind_label(kind: Option<&str>) -> &'static str {
@@ -440,7 +439,7 @@ pub async fn share(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ShareForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &form.as_handle).await?;
@@ -448,10 +447,8 @@ pub async fn share(
         Ok::<_, AppError>(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to("/").into_response())
 }
 
 pub async fn admin_index(data: Data<AppState>, User(session): User) -> Response {
@@ -474,7 +471,7 @@ pub async fn admin_coop(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let follows = data.db.follows_of(coop.id.as_str()).await?;
@@ -570,10 +567,8 @@ pub async fn admin_coop(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Manage co-op", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Manage co-op", Some(&session), body))
 }
 
 /// After an admin form: back to the co-op's admin page, or a page saying what was wrong.

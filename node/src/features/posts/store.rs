@@ -1,7 +1,7 @@
 //! Announcements: local ones and those received from followed co-ops.
 
-use crate::core::store::{Db, StoreError};
-use crate::features::posts::WrittenAlongside;
+use crate::core::store::outbox::{applied, WrittenAlongside};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PostRow {
@@ -97,33 +97,46 @@ impl Db {
     }
 
     /// Marks a post deleted and forgets its content; the id stays, so a late Create of the same
-    /// post cannot bring it back.
+    /// post cannot bring it back. Our shares of it leave our outboxes.
     pub async fn mark_post_deleted(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let mut tx = self.write().begin().await?;
         let done = sqlx::query(
             "UPDATE posts SET deleted_at = $2, content_html = '', content_source = NULL \
              WHERE id = $1 AND deleted_at IS NULL",
         )
         .bind(id)
         .bind(now)
-        .execute(self.write())
+        .execute(&mut *tx)
         .await?;
+        hide_shares(&mut tx, id).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
-    /// Marks every post of an author deleted, as when the author's account is gone.
+    /// Marks every post of an author deleted, as when the author's account is gone; our shares
+    /// of them leave our outboxes.
     pub async fn mark_posts_of_author_deleted(
         &self,
         author: &str,
         now: i64,
     ) -> Result<u64, StoreError> {
+        let mut tx = self.write().begin().await?;
+        sqlx::query(
+            "UPDATE outbox SET is_public = 0 WHERE activity_type = 'Announce' \
+             AND object_id IN (SELECT id FROM posts WHERE author_id = $1)",
+        )
+        .bind(author)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query(
             "UPDATE posts SET deleted_at = $2, content_html = '', content_source = NULL \
              WHERE author_id = $1 AND deleted_at IS NULL",
         )
         .bind(author)
         .bind(now)
-        .execute(self.write())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 
@@ -175,6 +188,7 @@ impl Db {
     }
 
     /// Records that an actor shared a post; repeats are ignored.
+    /// Keeps a share unless it is here already. Returns whether it was kept.
     pub async fn insert_share(
         &self,
         activity_id: &str,
@@ -182,17 +196,13 @@ impl Db {
         post_id: &str,
         shared_at: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO shares (activity_id, actor_id, post_id, shared_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(activity_id)
-        .bind(actor_id)
-        .bind(post_id)
-        .bind(shared_at)
-        .execute(self.write())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        let share = Share {
+            activity_id,
+            actor_id,
+            post_id,
+            shared_at,
+        };
+        applied(self.write_rows(&share).await)
     }
 
     pub async fn delete_share(
@@ -283,6 +293,51 @@ impl WrittenAlongside for PostRow {
         .bind(self.deleted_at)
         .execute(&mut **tx)
         .await?;
+        if self.deleted_at.is_some() {
+            hide_shares(tx, &self.id).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Shares (Announces) of a deleted post leave our outboxes.
+async fn hide_shares(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    post: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE outbox SET is_public = 0 WHERE activity_type = 'Announce' AND object_id = $1",
+    )
+    .bind(post)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One actor's share (Announce) of a post; refused as recorded already when it is here.
+pub struct Share<'a> {
+    pub activity_id: &'a str,
+    pub actor_id: &'a str,
+    pub post_id: &'a str,
+    pub shared_at: i64,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for Share<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO shares (activity_id, actor_id, post_id, shared_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(self.activity_id)
+        .bind(self.actor_id)
+        .bind(self.post_id)
+        .bind(self.shared_at)
+        .execute(&mut **tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(Refusal::AlreadyRecorded));
+        }
         Ok(())
     }
 }

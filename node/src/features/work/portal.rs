@@ -7,7 +7,7 @@
 use activitypub_federation::config::Data;
 use axum::{
     extract::{rejection::QueryRejection, Form, Path, Query},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
     routing::{get, post},
     Router,
 };
@@ -18,8 +18,9 @@ use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::web::auth::{MaybeUser, Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{enc, profile_href, Names};
-use crate::core::web::{error_page, human_time, page};
+use crate::core::web::{human_time, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
 use crate::features::work;
@@ -73,7 +74,7 @@ async fn board(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<BoardQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let jobs = data.db.jobs_board(&q.to_query()).await?;
@@ -105,10 +106,8 @@ async fn board(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Jobs", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Jobs", session.as_ref(), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,7 +119,7 @@ async fn job_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<IdQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let job = data.db.job(q.id.trim()).await?.ok_or(AppError::NotFound)?;
@@ -166,10 +165,8 @@ async fn job_page(
         ))
     }
     .await;
-    match result {
-        Ok((title, body)) => page(&data, &title, session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let (title, body) = result?;
+    Ok(page(&data, &title, session.as_ref(), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,7 +180,11 @@ pub struct ApplyForm {
     letter: String,
 }
 
-async fn apply(data: Data<AppState>, User(session): User, Form(form): Form<ApplyForm>) -> Response {
+async fn apply(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<ApplyForm>,
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         federated::apply_as(
@@ -196,17 +197,15 @@ async fn apply(data: Data<AppState>, User(session): User, Form(form): Form<Apply
         .await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/applications").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/applications").into_response())
 }
 
 async fn apply_membership(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ApplyForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         federated::apply_as(
@@ -219,10 +218,8 @@ async fn apply_membership(
         .await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to("/applications").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    result?;
+    Ok(Redirect::to("/applications").into_response())
 }
 
 async fn application_card(
@@ -273,7 +270,7 @@ async fn application_card(
     })
 }
 
-async fn my_applications(data: Data<AppState>, User(session): User) -> Response {
+async fn my_applications(data: Data<AppState>, User(session): User) -> PageResult {
     let result = async {
         let mut names = Names::default();
         let mut cards = Vec::new();
@@ -299,10 +296,8 @@ async fn my_applications(data: Data<AppState>, User(session): User) -> Response 
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Your applications", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Your applications", Some(&session), body))
 }
 
 fn job_form(session: &Session, coop: &KnownActor) -> Markup {
@@ -330,7 +325,7 @@ async fn coop_jobs(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let jobs = data.db.jobs_of(coop.id.as_str()).await?;
@@ -354,10 +349,8 @@ async fn coop_jobs(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Job posts", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Job posts", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -381,7 +374,7 @@ async fn post_job(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<JobForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -398,10 +391,8 @@ async fn post_job(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/jobs", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/jobs", coop.username)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -416,7 +407,7 @@ async fn change_job(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<ChangeForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -429,17 +420,15 @@ async fn change_job(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/jobs", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/jobs", coop.username)).into_response())
 }
 
 async fn coop_applications(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let mut names = Names::default();
@@ -472,10 +461,8 @@ async fn coop_applications(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Applications", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Applications", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -492,7 +479,7 @@ async fn move_application(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<MoveForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -501,8 +488,6 @@ async fn move_application(
         Ok::<_, AppError>(coop)
     }
     .await;
-    match result {
-        Ok(coop) => Redirect::to(&format!("/admin/{}/applications", coop.username)).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let coop = result?;
+    Ok(Redirect::to(&format!("/admin/{}/applications", coop.username)).into_response())
 }

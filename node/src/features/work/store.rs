@@ -1,7 +1,7 @@
 //! Job posts and applications.
 
-use crate::core::store::outbox::{insert_activity_rows, NewActivity};
-use crate::core::store::{Db, StoreError};
+use crate::core::store::outbox::{applied, insert_activity_rows, NewActivity, WrittenAlongside};
+use crate::core::store::{Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
@@ -86,35 +86,7 @@ fn like(s: &str) -> String {
 
 impl Db {
     pub async fn upsert_job(&self, j: &JobRow) -> Result<(), StoreError> {
-        let sql = format!(
-            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
-             $11, $12, $13, $14, $15) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
-             description_md = excluded.description_md, \
-             description_html = excluded.description_html, hours = excluded.hours, \
-             pay = excluded.pay, region = excluded.region, industry = excluded.industry, \
-             skills = excluded.skills, closes_on = excluded.closes_on, state = excluded.state, \
-             updated_at = excluded.updated_at \
-             WHERE jobs.owner_id = excluded.owner_id AND jobs.updated_at <= excluded.updated_at"
-        );
-        sqlx::query(&sql)
-            .bind(&j.id)
-            .bind(&j.owner_id)
-            .bind(j.is_local)
-            .bind(&j.title)
-            .bind(&j.description_md)
-            .bind(&j.description_html)
-            .bind(&j.hours)
-            .bind(&j.pay)
-            .bind(&j.region)
-            .bind(&j.industry)
-            .bind(&j.skills)
-            .bind(&j.closes_on)
-            .bind(&j.state)
-            .bind(j.published_at)
-            .bind(j.updated_at)
-            .execute(self.write())
-            .await?;
-        Ok(())
+        self.write_rows(j).await
     }
 
     pub async fn job(&self, id: &str) -> Result<Option<JobRow>, StoreError> {
@@ -126,12 +98,7 @@ impl Db {
     }
 
     pub async fn delete_job(&self, id: &str, owner: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM jobs WHERE id = $1 AND owner_id = $2")
-            .bind(id)
-            .bind(owner)
-            .execute(self.write())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&JobRemoval { id, owner }).await)
     }
 
     pub async fn jobs_of(&self, owner: &str) -> Result<Vec<JobRow>, StoreError> {
@@ -312,5 +279,64 @@ impl Db {
         .bind(id)
         .fetch_all(self.read())
         .await?)
+    }
+}
+
+/// A job post written as new or newer news; an older version than the one here, or another
+/// owner's, changes nothing.
+#[async_trait::async_trait]
+impl WrittenAlongside for JobRow {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let j = self;
+        let sql = format!(
+            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15) ON CONFLICT (id) DO UPDATE SET title = excluded.title, \
+             description_md = excluded.description_md, \
+             description_html = excluded.description_html, hours = excluded.hours, \
+             pay = excluded.pay, region = excluded.region, industry = excluded.industry, \
+             skills = excluded.skills, closes_on = excluded.closes_on, state = excluded.state, \
+             updated_at = excluded.updated_at \
+             WHERE jobs.owner_id = excluded.owner_id AND jobs.updated_at <= excluded.updated_at"
+        );
+        sqlx::query(&sql)
+            .bind(&j.id)
+            .bind(&j.owner_id)
+            .bind(j.is_local)
+            .bind(&j.title)
+            .bind(&j.description_md)
+            .bind(&j.description_html)
+            .bind(&j.hours)
+            .bind(&j.pay)
+            .bind(&j.region)
+            .bind(&j.industry)
+            .bind(&j.skills)
+            .bind(&j.closes_on)
+            .bind(&j.state)
+            .bind(j.published_at)
+            .bind(j.updated_at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The removal of a job post of `owner`; refused as missing if there is none.
+pub struct JobRemoval<'a> {
+    pub id: &'a str,
+    pub owner: &'a str,
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for JobRemoval<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM jobs WHERE id = $1 AND owner_id = $2")
+            .bind(self.id)
+            .bind(self.owner)
+            .execute(&mut **tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(Refusal::Missing));
+        }
+        Ok(())
     }
 }

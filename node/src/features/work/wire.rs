@@ -20,7 +20,7 @@ use crate::core::text;
 use crate::core::AppState;
 use crate::features::coops::CoopKind;
 use crate::features::work;
-use crate::features::work::store::{ApplicationRow, JobRow};
+use crate::features::work::store::{ApplicationRow, JobRemoval, JobRow};
 use crate::features::work::JobDraft;
 
 /// A job post as followers receive it; `content` is what Mastodon shows.
@@ -77,7 +77,8 @@ pub fn job_post(job: &JobRow, owner: &KnownActor) -> Result<JobPost, AppError> {
     })
 }
 
-async fn send_job(
+/// Writes a job post and queues the activity that tells followers, at once.
+async fn write_and_send(
     state: &AppState,
     owner: &KnownActor,
     job: &JobRow,
@@ -95,12 +96,13 @@ async fn send_job(
     .published(rfc3339(now_ms()));
     activity.context = work_context();
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(
+    outgoing::queue_alongside(
         state,
         &activity,
         inboxes,
         kind == ActivityKind::Create,
         Some(&job.id),
+        &[job],
     )
     .await
 }
@@ -132,8 +134,7 @@ pub async fn post_job(
         published_at: now,
         updated_at: now,
     };
-    state.db.upsert_job(&job).await?;
-    send_job(state, owner, &job, ActivityKind::Create).await?;
+    write_and_send(state, owner, &job, ActivityKind::Create).await?;
     Ok(job)
 }
 
@@ -168,24 +169,24 @@ pub async fn change_job(
         job.state = s.to_string();
     }
     job.updated_at = now_ms().max(job.updated_at + 1);
-    state.db.upsert_job(&job).await?;
-    send_job(state, owner, &job, ActivityKind::Update).await?;
+    write_and_send(state, owner, &job, ActivityKind::Update).await?;
     Ok(job)
 }
 
 /// A workplace removes a job post; followers get a Delete.
 pub async fn delete_job(state: &AppState, owner: &KnownActor, id: &str) -> Result<(), AppError> {
-    if !state.db.delete_job(id, owner.id.as_str()).await? {
-        return Err(AppError::NotFound);
-    }
     let activity = outgoing::public_delete(
         state,
         owner,
-        Url::parse(id).map_err(|_| AppError::bad("unreadable job id"))?,
+        Url::parse(id).map_err(|_| AppError::NotFound)?,
         now_ms(),
     )?;
     let inboxes = outgoing::follower_inboxes(state, &owner.id).await?;
-    outgoing::queue(state, &activity, inboxes, false, Some(id)).await
+    let removal = JobRemoval {
+        id,
+        owner: owner.id.as_str(),
+    };
+    outgoing::queue_alongside(state, &activity, inboxes, false, Some(id), &[&removal]).await
 }
 
 /// A followed workplace's job post (new or changed) joins the jobs board. Returns whether it

@@ -24,6 +24,7 @@ use crate::core::web::enc;
 use crate::core::web::person;
 use crate::core::web::profile_href;
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{error_page, page};
 use crate::core::AppState;
 use crate::features::coops::portal::acting_coop;
@@ -211,7 +212,7 @@ pub async fn catalogue(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     params: Result<Query<CatalogueParams>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(params) = params.map_err(|e| AppError::bad(e.body_text()))?;
         let filters = Filters::parse(&params)?;
@@ -291,10 +292,8 @@ pub async fn catalogue(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Catalogue", session.as_ref(), body),
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Catalogue", session.as_ref(), body))
 }
 
 /// `/items/{id}` for people: one of this node's items.
@@ -318,16 +317,14 @@ pub async fn any_item_page(
     data: Data<AppState>,
     MaybeUser(session): MaybeUser,
     query: Result<Query<ItemQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let item = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         data.db.item(q.id.trim()).await?.ok_or(AppError::NotFound)
     }
     .await;
-    match item {
-        Ok(item) => show_item(&data, item, session).await,
-        Err(e) => error_page(&data, session.as_ref(), e),
-    }
+    let item = item?;
+    Ok(show_item(&data, item, session).await)
 }
 
 async fn show_item(data: &AppState, item: ItemRow, session: Option<Session>) -> Response {
@@ -470,7 +467,7 @@ pub async fn recommend(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<RecommendForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let council = acting_coop(&data, &session, &form.council).await?;
@@ -479,10 +476,8 @@ pub async fn recommend(
         Ok::<_, AppError>(item_href(&data.settings, &item.id))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -498,7 +493,7 @@ pub async fn enquire(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<EnquireForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let item = active_item(&data, &form.item_id).await?;
@@ -524,10 +519,8 @@ pub async fn enquire(
         Ok::<_, AppError>(format!("{base}/thread?id={}", enc(&thread)))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 #[cfg(test)]

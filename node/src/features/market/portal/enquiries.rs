@@ -6,7 +6,7 @@
 use activitypub_federation::config::Data;
 use axum::{
     extract::{rejection::QueryRejection, Form, Path, Query},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
     routing::{get, post},
     Router,
 };
@@ -17,8 +17,9 @@ use crate::core::error::AppError;
 use crate::core::federation::KnownActor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{enc, person, profile_href, Names};
-use crate::core::web::{error_page, human_time, page};
+use crate::core::web::{human_time, page};
 use crate::core::AppState;
 use crate::core::{federation as activitypub, text};
 use crate::features::coops::portal::acting_coop;
@@ -145,68 +146,59 @@ pub struct ReplyForm {
     body: String,
 }
 
-pub async fn my_threads(data: Data<AppState>, User(session): User) -> Response {
+pub async fn my_threads(data: Data<AppState>, User(session): User) -> PageResult {
     let result = async {
         let me = person(&data, &session.user).await?;
         threads_body(&data, &me, "/enquiries").await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Enquiries", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Enquiries", Some(&session), body))
 }
 
 pub async fn my_thread(
     data: Data<AppState>,
     User(session): User,
     query: Result<Query<ThreadQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let me = person(&data, &session.user).await?;
         thread_body(&data, &session, &me, "/enquiries", q.id.trim()).await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Enquiry", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Enquiry", Some(&session), body))
 }
 
 pub async fn my_reply(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<ReplyForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let me = person(&data, &session.user).await?;
         reply(&data, &me, form.thread.trim(), &form.body).await
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/enquiries/thread?id={}", enc(form.thread.trim())))
-            .into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to(&format!("/enquiries/thread?id={}", enc(form.thread.trim()))).into_response())
 }
 
 pub async fn coop_threads(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         let base = format!("/admin/{}/enquiries", coop.username);
         threads_body(&data, &coop, &base).await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Enquiries", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Enquiries", Some(&session), body))
 }
 
 pub async fn coop_thread(
@@ -214,7 +206,7 @@ pub async fn coop_thread(
     User(session): User,
     Path(handle): Path<String>,
     query: Result<Query<ThreadQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -222,10 +214,8 @@ pub async fn coop_thread(
         thread_body(&data, &session, &coop, &base, q.id.trim()).await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Enquiry", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Enquiry", Some(&session), body))
 }
 
 pub async fn coop_reply(
@@ -233,7 +223,7 @@ pub async fn coop_reply(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<ReplyForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = acting_coop(&data, &session, &handle).await?;
@@ -245,8 +235,6 @@ pub async fn coop_reply(
         ))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }

@@ -21,6 +21,7 @@ use crate::core::federation::KnownActor;
 use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::enc;
+use crate::core::web::PageResult;
 use crate::core::web::{error_page, human_time, page};
 use crate::core::AppState;
 use crate::features::market as catalogue;
@@ -250,17 +251,15 @@ pub async fn items(
     User(session): User,
     Path(handle): Path<String>,
     query: Result<Query<ItemsQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let coop = workplace(&data, &session, &handle).await?;
         items_body(&data, &session, &coop, &empty_draft(), None, q.imported, "").await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Catalogue and stock", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Catalogue and stock", Some(&session), body))
 }
 
 /// Shows the items page again with what was sent and why it was refused, with the error's
@@ -319,7 +318,7 @@ pub async fn edit_page(
     User(session): User,
     Path(handle): Path<String>,
     query: Result<Query<EditQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let coop = workplace(&data, &session, &handle).await?;
@@ -327,10 +326,8 @@ pub async fn edit_page(
         edit_body(&data, &session, &coop, &item, &fields_of(&item), None).await
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Edit an item", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Edit an item", Some(&session), body))
 }
 
 async fn edit_body(
@@ -449,7 +446,7 @@ pub async fn set_stock(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<StockForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = workplace(&data, &session, &handle).await?;
@@ -462,10 +459,8 @@ pub async fn set_stock(
         ))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -479,7 +474,7 @@ pub async fn retire(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<RetireForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = workplace(&data, &session, &handle).await?;
@@ -487,10 +482,8 @@ pub async fn retire(
         Ok::<_, AppError>(format!("/admin/{}/items", coop.username))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn export(

@@ -20,6 +20,7 @@ use crate::core::federation as activitypub;
 use crate::core::text::format_minor;
 use crate::core::web::auth::{Session, User};
 use crate::core::web::stored_html;
+use crate::core::web::PageResult;
 use crate::core::web::{error_page, human_time, page};
 use crate::core::web::{person, Names};
 use crate::core::AppState;
@@ -343,17 +344,19 @@ pub struct AddForm {
     quantity: String,
 }
 
-pub async fn add(data: Data<AppState>, User(session): User, Form(form): Form<AddForm>) -> Response {
+pub async fn add(
+    data: Data<AppState>,
+    User(session): User,
+    Form(form): Form<AddForm>,
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let quantity = Quantity::parse(&form.quantity)?;
         catalogue::add_to_basket(&data, &session.user, form.item_id.trim(), quantity).await
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/basket").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to("/basket").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,7 +369,7 @@ pub async fn remove(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<RemoveForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         data.db
@@ -375,10 +378,8 @@ pub async fn remove(
         Ok::<_, AppError>(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to("/basket").into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let () = result?;
+    Ok(Redirect::to("/basket").into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -419,7 +420,7 @@ pub async fn checkout(
     }
 }
 
-pub async fn orders(data: Data<AppState>, User(session): User) -> Response {
+pub async fn orders(data: Data<AppState>, User(session): User) -> PageResult {
     let result = async {
         let mut buyers = vec![session.user.actor_id.clone()];
         buyers.extend(
@@ -446,10 +447,8 @@ pub async fn orders(data: Data<AppState>, User(session): User) -> Response {
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Orders", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Orders", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -471,7 +470,7 @@ pub async fn order_page(
     data: Data<AppState>,
     User(session): User,
     query: Result<Query<OrderQuery>, QueryRejection>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let Query(q) = query.map_err(|e| AppError::bad(e.body_text()))?;
         let order = data
@@ -505,10 +504,8 @@ pub async fn order_page(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Order details", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Order details", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -523,7 +520,7 @@ pub async fn cancel(
     data: Data<AppState>,
     User(session): User,
     Form(form): Form<CancelForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let order = data
@@ -551,17 +548,15 @@ pub async fn cancel(
         Ok::<_, AppError>(order_href(&order.id))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn incoming(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = workplace(&data, &session, &handle).await?;
         let views = order_views(
@@ -585,10 +580,8 @@ pub async fn incoming(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Incoming orders", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Incoming orders", Some(&session), body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -605,7 +598,7 @@ pub async fn move_order(
     User(session): User,
     Path(handle): Path<String>,
     Form(form): Form<MoveForm>,
-) -> Response {
+) -> PageResult {
     let result = async {
         session.check_csrf(&form.csrf)?;
         let coop = workplace(&data, &session, &handle).await?;
@@ -621,17 +614,15 @@ pub async fn move_order(
         Ok::<_, AppError>(format!("/admin/{}/orders", coop.username))
     }
     .await;
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let to = result?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn purchases(
     data: Data<AppState>,
     User(session): User,
     Path(handle): Path<String>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let coop = acting_coop(&data, &session, &handle).await?;
         if coop.coop_kind.as_deref() != Some("consumer-council") {
@@ -660,10 +651,8 @@ pub async fn purchases(
         })
     }
     .await;
-    match result {
-        Ok(body) => page(&data, "Purchases", Some(&session), body),
-        Err(e) => error_page(&data, Some(&session), e),
-    }
+    let body = result?;
+    Ok(page(&data, "Purchases", Some(&session), body))
 }
 
 /// What a consumer council's public profile shows of its trading: what it bought (goods and

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use crate::core::store::cache::Change;
-use crate::core::store::{Backend, Db, StoreError};
+use crate::core::store::outbox::{applied, WrittenAlongside};
+use crate::core::store::{Backend, Db, Refusal, StoreError};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ItemRow {
@@ -187,49 +188,13 @@ impl Db {
     /// Stores an item, or replaces what we had of it (a newer version from its owner).
     pub async fn upsert_item(&self, item: &ItemRow) -> Result<(), StoreError> {
         let _changed = self.catalogue_change();
-        let query = sqlx::query(
-            "INSERT INTO items (id, owner_id, is_local, name, description_md, description_html, \
-             unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, \
-             region, state, published_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
-             description_md = excluded.description_md, description_html = excluded.description_html, \
-             unit = excluded.unit, price_minor = excluded.price_minor, currency = excluded.currency, \
-             stock = excluded.stock, low_stock_at = excluded.low_stock_at, \
-             product_type = excluded.product_type, how_made = excluded.how_made, \
-             image_url = excluded.image_url, region = excluded.region, state = excluded.state, \
-             updated_at = excluded.updated_at \
-             WHERE items.owner_id = excluded.owner_id AND items.updated_at <= excluded.updated_at",
-        );
-        bind_item(query, item).execute(self.write()).await?;
-        Ok(())
+        self.write_rows(&ItemChange::Upsert(item)).await
     }
 
     /// Changes a local item's description, price and the rest, leaving its stock and state.
     pub async fn update_item_details(&self, item: &ItemRow) -> Result<bool, StoreError> {
         let _changed = self.catalogue_change();
-        let done = sqlx::query(
-            "UPDATE items SET name = $2, description_md = $3, description_html = $4, unit = $5, \
-             price_minor = $6, currency = $7, low_stock_at = $8, product_type = $9, \
-             how_made = $10, image_url = $11, region = $12, updated_at = $13 \
-             WHERE id = $1 AND is_local = 1",
-        )
-        .bind(&item.id)
-        .bind(&item.name)
-        .bind(&item.description_md)
-        .bind(&item.description_html)
-        .bind(&item.unit)
-        .bind(item.price_minor)
-        .bind(&item.currency)
-        .bind(item.low_stock_at)
-        .bind(&item.product_type)
-        .bind(&item.how_made)
-        .bind(&item.image_url)
-        .bind(&item.region)
-        .bind(item.updated_at)
-        .execute(self.write())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&ItemChange::Details(item)).await)
     }
 
     /// Stores many items in one transaction (imports and benchmarks).
@@ -423,41 +388,22 @@ impl Db {
     }
 
     /// Sets an item's stock by hand and logs the change.
+    /// Sets an item's stock after a count, logged with its reason.
     pub async fn set_stock(
         &self,
-        item: &str,
+        id: &str,
         stock: i64,
         reason: &str,
-        now: i64,
-    ) -> Result<i64, StoreError> {
+        at: i64,
+    ) -> Result<(), StoreError> {
         let _changed = self.catalogue_change();
-        let mut tx = self.write().begin().await?;
-        let before: Option<i64> = sqlx::query_scalar("SELECT stock FROM items WHERE id = $1")
-            .bind(item)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(before) = before else {
-            return Ok(0);
+        let change = ItemChange::Stock {
+            id,
+            stock,
+            reason,
+            at,
         };
-        sqlx::query("UPDATE items SET stock = $2, updated_at = $3 WHERE id = $1")
-            .bind(item)
-            .bind(stock)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO stock_changes (item_id, delta, stock_after, reason, at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(item)
-        .bind(stock - before)
-        .bind(stock)
-        .bind(reason)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(stock - before)
+        self.write_rows(&change).await
     }
 
     pub async fn stock_changes(
@@ -475,20 +421,9 @@ impl Db {
         .await?)
     }
 
-    pub async fn set_item_state(
-        &self,
-        item: &str,
-        state: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn set_item_state(&self, id: &str, state: &str, at: i64) -> Result<bool, StoreError> {
         let _changed = self.catalogue_change();
-        let done = sqlx::query("UPDATE items SET state = $2, updated_at = $3 WHERE id = $1")
-            .bind(item)
-            .bind(state)
-            .bind(now)
-            .execute(self.write())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        applied(self.write_rows(&ItemChange::State { id, state, at }).await)
     }
 
     /// Refreshes the query planner's statistics, as after a large import.
@@ -506,4 +441,148 @@ impl Db {
             .fetch_one(self.read())
             .await?)
     }
+}
+
+/// A change to an item, written alone or in the same transaction as the activity that tells
+/// followers of it. Whoever writes one holds `Db::catalogue_change` meanwhile.
+pub enum ItemChange<'a> {
+    /// A new or newer item (an older version, or another owner's, changes nothing).
+    Upsert(&'a ItemRow),
+    /// A new local item, entered empty, then stocked through the log, so the first stock is a
+    /// logged change.
+    New { item: &'a ItemRow, stock: i64 },
+    /// Everything but the stock and state of a local item; refused as missing if there is none.
+    Details(&'a ItemRow),
+    /// The stock after a count, logged with its reason.
+    Stock {
+        id: &'a str,
+        stock: i64,
+        reason: &'a str,
+        at: i64,
+    },
+    /// Active or retired; refused as missing if there is no such item.
+    State {
+        id: &'a str,
+        state: &'a str,
+        at: i64,
+    },
+}
+
+#[async_trait::async_trait]
+impl WrittenAlongside for ItemChange<'_> {
+    async fn write(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(), StoreError> {
+        match *self {
+            ItemChange::Upsert(item) => upsert(tx, item).await,
+            ItemChange::New { item, stock } => {
+                upsert(tx, item).await?;
+                if stock != item.stock {
+                    set_stock(tx, &item.id, stock, "first stock", item.updated_at).await?;
+                }
+                Ok(())
+            }
+            ItemChange::Details(item) => {
+                let done = sqlx::query(
+                    "UPDATE items SET name = $2, description_md = $3, description_html = $4, unit = $5, \
+                     price_minor = $6, currency = $7, low_stock_at = $8, product_type = $9, \
+                     how_made = $10, image_url = $11, region = $12, updated_at = $13 \
+                     WHERE id = $1 AND is_local = 1",
+                )
+                .bind(&item.id)
+                .bind(&item.name)
+                .bind(&item.description_md)
+                .bind(&item.description_html)
+                .bind(&item.unit)
+                .bind(item.price_minor)
+                .bind(&item.currency)
+                .bind(item.low_stock_at)
+                .bind(&item.product_type)
+                .bind(&item.how_made)
+                .bind(&item.image_url)
+                .bind(&item.region)
+                .bind(item.updated_at)
+                .execute(&mut **tx)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Refused(Refusal::Missing));
+                }
+                Ok(())
+            }
+            ItemChange::Stock {
+                id,
+                stock,
+                reason,
+                at,
+            } => set_stock(tx, id, stock, reason, at).await,
+            ItemChange::State { id, state, at } => {
+                let done =
+                    sqlx::query("UPDATE items SET state = $2, updated_at = $3 WHERE id = $1")
+                        .bind(id)
+                        .bind(state)
+                        .bind(at)
+                        .execute(&mut **tx)
+                        .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::Refused(Refusal::Missing));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn upsert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    item: &ItemRow,
+) -> Result<(), StoreError> {
+    let query = sqlx::query(
+        "INSERT INTO items (id, owner_id, is_local, name, description_md, description_html, \
+             unit, price_minor, currency, stock, low_stock_at, product_type, how_made, image_url, \
+             region, state, published_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+             description_md = excluded.description_md, description_html = excluded.description_html, \
+             unit = excluded.unit, price_minor = excluded.price_minor, currency = excluded.currency, \
+             stock = excluded.stock, low_stock_at = excluded.low_stock_at, \
+             product_type = excluded.product_type, how_made = excluded.how_made, \
+             image_url = excluded.image_url, region = excluded.region, state = excluded.state, \
+             updated_at = excluded.updated_at \
+             WHERE items.owner_id = excluded.owner_id AND items.updated_at <= excluded.updated_at",
+    );
+    bind_item(query, item).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Sets the stock and logs the change; an item that is not here is left alone.
+async fn set_stock(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    stock: i64,
+    reason: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let before: Option<i64> = sqlx::query_scalar("SELECT stock FROM items WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(before) = before else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE items SET stock = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(stock)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO stock_changes (item_id, delta, stock_after, reason, at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(stock - before)
+    .bind(stock)
+    .bind(reason)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
