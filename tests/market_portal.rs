@@ -247,7 +247,10 @@ async fn a_member_finds_an_item_on_another_node_orders_it_and_sees_each_state() 
     let (status, page) = alice.get("/library/entry?id=nothing").await;
     assert_eq!(status, 404);
     assert!(page.contains("<h1>Sorry</h1>") && page.contains("There is nothing here."));
-    assert!(page.contains("Log out"), "the error page knows who is logged in");
+    assert!(
+        page.contains("Log out"),
+        "the error page knows who is logged in"
+    );
 
     // The item page shows the workplace's profile and the order forms.
     let (_, found) = alice.get("/catalogue?q=sourdough").await;

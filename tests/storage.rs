@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use coopnode::core::store::actors::RemoteActorRow;
 use coopnode::core::store::follows::FollowState;
 use coopnode::core::store::outbox::NewActivity;
-use coopnode::core::store::Db;
+use coopnode::core::store::{Db, Refusal, StoreError};
+use coopnode::features::forums::store::{ForumPostRow, PostChange};
 use coopnode::features::posts::store::PostRow;
 use support::*;
 
@@ -404,4 +405,139 @@ async fn the_feed_is_newest_first_with_shares_and_without_deleted_posts_or_repli
     let first = db.feed(1, 0).await.unwrap();
     let second = db.feed(1, 1).await.unwrap();
     assert_ne!(first[0].id, second[0].id);
+}
+
+fn activity<'a>(id: &'a str, actor: &'a str, kind: &'a str, object: &'a str) -> NewActivity<'a> {
+    NewActivity {
+        id,
+        actor_id: actor,
+        activity_type: kind,
+        object_id: Some(object),
+        body: "{}",
+        is_public: true,
+        published_at: 1_000,
+        inboxes: &[],
+        alongside: &[],
+    }
+}
+
+#[tokio::test]
+async fn activities_and_their_rows_are_kept_all_or_none() {
+    let db = fresh_db().await;
+    let actor = local(&db, "talk").await;
+    let thread = ForumPostRow {
+        id: "https://here.example/forum-posts/1".into(),
+        forum_id: actor.clone(),
+        thread_id: None,
+        parent_id: None,
+        author_id: actor.clone(),
+        title: Some("Bread".into()),
+        content_html: "<p>rye?</p>".into(),
+        content_md: None,
+        is_local: 1,
+        pinned: 0,
+        locked: 0,
+        removed_at: None,
+        published_at: 1_000,
+        updated_at: None,
+        last_activity_at: 1_000,
+    };
+    let create = activity(
+        "https://here.example/activities/c",
+        &actor,
+        "Create",
+        &thread.id,
+    );
+    let announce = activity(
+        "https://here.example/activities/a",
+        &actor,
+        "Announce",
+        &thread.id,
+    );
+    db.publish_activities(&[create, announce], &[&PostChange::Insert(&thread)])
+        .await
+        .unwrap();
+    assert_eq!(db.count_outbox(&actor).await.unwrap(), 2);
+    assert!(db.forum_post(&thread.id).await.unwrap().is_some());
+
+    // The same post again is refused, and neither of its activities is kept.
+    let again = activity(
+        "https://here.example/activities/c2",
+        &actor,
+        "Create",
+        &thread.id,
+    );
+    let also = activity(
+        "https://here.example/activities/a2",
+        &actor,
+        "Announce",
+        &thread.id,
+    );
+    let refused = db
+        .publish_activities(&[again, also], &[&PostChange::Insert(&thread)])
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(Refusal::AlreadyRecorded))),
+        "{refused:?}"
+    );
+    for id in ["c2", "a2"] {
+        let id = format!("https://here.example/activities/{id}");
+        assert!(db.outbox_activity(&id).await.unwrap().is_none(), "{id}");
+    }
+
+    // A write refused after an earlier one in the same batch leaves that one undone too.
+    let reply = ForumPostRow {
+        id: "https://here.example/forum-posts/2".into(),
+        thread_id: Some(thread.id.clone()),
+        parent_id: Some(thread.id.clone()),
+        title: None,
+        ..thread.clone()
+    };
+    let both = db
+        .publish_activities(
+            &[activity(
+                "https://here.example/activities/r",
+                &actor,
+                "Create",
+                &reply.id,
+            )],
+            &[&PostChange::Insert(&reply), &PostChange::Insert(&thread)],
+        )
+        .await;
+    assert!(both.is_err());
+    assert!(db.forum_post(&reply.id).await.unwrap().is_none());
+    assert_eq!(db.count_outbox(&actor).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn the_outbox_leaves_out_creates_of_deleted_objects_but_keeps_announces() {
+    let db = fresh_db().await;
+    let actor = local(&db, "bakery").await;
+    let item = "https://here.example/items/1";
+    let kept = "https://here.example/items/2";
+    for (id, kind, object) in [
+        ("c1", "Create", item),
+        ("c2", "Create", kept),
+        ("a1", "Announce", item),
+    ] {
+        let id = format!("https://here.example/activities/{id}");
+        db.publish_activity(&activity(&id, &actor, kind, object))
+            .await
+            .unwrap();
+    }
+    assert_eq!(db.count_outbox(&actor).await.unwrap(), 3);
+    let mut delete = activity("https://here.example/activities/d1", &actor, "Delete", item);
+    delete.is_public = false;
+    db.publish_activity(&delete).await.unwrap();
+    let page = db.outbox_page(&actor, 10, 0).await.unwrap();
+    let listed: Vec<(&str, Option<&str>)> = page
+        .iter()
+        .map(|o| (o.activity_type.as_str(), o.object_id.as_deref()))
+        .collect();
+    assert_eq!(
+        listed,
+        [("Announce", Some(item)), ("Create", Some(kept))],
+        "newest first, the deleted item's Create gone"
+    );
+    assert_eq!(db.count_outbox(&actor).await.unwrap(), 2);
 }
