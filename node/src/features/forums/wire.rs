@@ -1591,3 +1591,84 @@ pub async fn forwarded_reply(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A captured activity from `tests/assets/inbound`.
+    fn captured(file: &str) -> Value {
+        let path = format!(
+            "{}/../tests/assets/inbound/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).expect("a JSON document")
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_thread_announced_by_a_lemmy_community_is_read_as_a_thread() {
+        let announce = captured("lemmy-announce-create-page.json");
+        let create = &announce["object"];
+        let author = url(create["actor"].as_str().unwrap());
+        let post = read_post(&create["object"], &author).unwrap();
+        assert!(post.is_thread());
+        assert_eq!(
+            post.name.as_deref(),
+            Some("How do you split bulk orders fairly?")
+        );
+        assert_eq!(post.audience, url("https://lemmy.example/c/foodcoops"));
+        assert!(post.content.contains("25 kg sacks"));
+    }
+
+    #[test]
+    fn a_lemmy_comment_is_read_as_a_reply_in_its_community() {
+        let create = captured("lemmy-create-note-comment.json");
+        let author = url(create["actor"].as_str().unwrap());
+        let post = read_post(&create["object"], &author).unwrap();
+        assert!(!post.is_thread());
+        assert_eq!(
+            post.in_reply_to,
+            Some(url("https://lemmy.example/post/4410"))
+        );
+        assert_eq!(post.audience, url("https://lemmy.example/c/foodcoops"));
+    }
+
+    #[test]
+    fn a_forum_post_not_its_authors_or_not_public_is_refused() {
+        let create = captured("lemmy-create-note-comment.json");
+        let object = &create["object"];
+        let other = url("https://lemmy.example/u/dara");
+        assert!(matches!(
+            read_post(object, &other),
+            Err(AppError::BadRequest(_))
+        ));
+        let mut private = object.clone();
+        private["to"] = serde_json::json!(["https://lemmy.example/u/dara"]);
+        private["cc"] = serde_json::json!([]);
+        let author = url("https://lemmy.example/u/eli");
+        assert!(matches!(
+            read_post(&private, &author),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+
+    #[test]
+    fn a_mastodon_reply_names_its_forum_only_through_what_it_answers() {
+        let create = captured("mastodon-create-note.json");
+        let object = &create["object"];
+        assert!(!is_public_object(&serde_json::json!({ "to": [] })));
+        assert!(is_public_object(object));
+        let addressed = addressees(object);
+        assert!(addressed.contains(&url("https://coops.example/coops/bakery")));
+        // No audience: read as a forum post only once the forum is known and filled in.
+        let author = url(create["actor"].as_str().unwrap());
+        assert!(read_post(object, &author).is_err());
+        let within = with_audience(object.clone(), &url("https://coops.example/coops/bakery"));
+        assert!(read_post(&within, &author).is_ok());
+    }
+}

@@ -25,26 +25,9 @@ pub async fn store_note(
     object: &Value,
     from_backfill: bool,
 ) -> Result<bool, AppError> {
-    let note: Note = serde_json::from_value(object.clone())
-        .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?;
-    if !matches!(note.kind.as_str(), "Note" | "Article" | "Page") {
+    let Some(note) = read_note(object, &author.id)? else {
         return Ok(false);
-    }
-    // Only public posts reach the portal; private messages have their own places (enquiries).
-    if !note.is_public() {
-        return Ok(false);
-    }
-    if !same_origin(&note.id, &author.id) {
-        return Err(AppError::bad(
-            "the object's id is on another origin than its actor",
-        ));
-    }
-    if note.attributed_to != author.id {
-        return Err(AppError::bad("the object is attributed to someone else"));
-    }
-    if note.content.len() > MAX_CONTENT {
-        return Err(AppError::bad("the object's content is too long"));
-    }
+    };
     let in_reply_to = note.in_reply_to.as_ref().map(Url::to_string);
     if !from_backfill && !concerns_us(data, author, &note, in_reply_to.as_deref()).await? {
         return Ok(false);
@@ -69,6 +52,29 @@ pub async fn store_note(
         deleted_at: None,
     };
     Ok(data.db.insert_post(&post).await?)
+}
+
+/// Reads a post a peer sent and checks it is its author's and fits: 400 otherwise. `None` for
+/// what the portal does not show: other kinds of object, and posts not addressed to the public
+/// (private messages have their own places, as enquiries).
+fn read_note(object: &Value, author: &Url) -> Result<Option<Note>, AppError> {
+    let note: Note = serde_json::from_value(object.clone())
+        .map_err(|e| AppError::bad(format!("unreadable object: {e}")))?;
+    if !matches!(note.kind.as_str(), "Note" | "Article" | "Page") || !note.is_public() {
+        return Ok(None);
+    }
+    if !same_origin(&note.id, author) {
+        return Err(AppError::bad(
+            "the object's id is on another origin than its actor",
+        ));
+    }
+    if &note.attributed_to != author {
+        return Err(AppError::bad("the object is attributed to someone else"));
+    }
+    if note.content.len() > MAX_CONTENT {
+        return Err(AppError::bad("the object's content is too long"));
+    }
+    Ok(Some(note))
 }
 
 async fn concerns_us(
@@ -141,4 +147,72 @@ pub async fn remove_share(
         .delete_share(undone.as_str(), actor.id.as_str())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The object of a captured activity from `tests/assets/inbound`, and its actor.
+    fn captured(file: &str) -> (Value, Url) {
+        let path = format!(
+            "{}/../tests/assets/inbound/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let activity: Value = serde_json::from_str(&text).expect("a JSON document");
+        let actor = Url::parse(activity["actor"].as_str().expect("an actor")).unwrap();
+        (activity["object"].clone(), actor)
+    }
+
+    #[test]
+    fn public_posts_from_mastodon_gotosocial_and_pleroma_are_read() {
+        for (file, starts) in [
+            ("mastodon-create-note.json", "<p><span class=\"h-card\">"),
+            ("gotosocial-create-note.json", "<p>Our street kitchen"),
+        ] {
+            let (object, actor) = captured(file);
+            let note = read_note(&object, &actor).unwrap().expect(file);
+            assert_eq!(note.attributed_to, actor, "{file}");
+            assert!(note.content.starts_with(starts), "{file}: {}", note.content);
+        }
+        let (object, actor) = captured("mastodon-create-note.json");
+        let note = read_note(&object, &actor).unwrap().unwrap();
+        assert_eq!(
+            note.in_reply_to.as_ref().map(Url::as_str),
+            Some("https://coops.example/posts/5b1c"),
+            "a reply keeps what it answers"
+        );
+        // Pleroma's unlisted post names the public in cc: shown, as Mastodon shows it.
+        let (object, actor) = captured("pleroma-create-note-unlisted.json");
+        let note = read_note(&object, &actor)
+            .unwrap()
+            .expect("unlisted is public");
+        assert_eq!(note.content, "Seed swap at the library on Saturday.");
+    }
+
+    #[test]
+    fn posts_for_followers_only_are_left_to_their_own_places() {
+        let (object, actor) = captured("mastodon-create-note-followers-only.json");
+        assert!(read_note(&object, &actor).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_post_from_another_origin_or_author_is_refused() {
+        let (object, _) = captured("mastodon-create-note.json");
+        let stranger = Url::parse("https://elsewhere.example/users/ana").unwrap();
+        assert!(matches!(
+            read_note(&object, &stranger),
+            Err(AppError::BadRequest(_))
+        ));
+        let neighbour = Url::parse("https://social.example/users/bob").unwrap();
+        assert!(matches!(
+            read_note(&object, &neighbour),
+            Err(AppError::BadRequest(_))
+        ));
+        let mut long = object.clone();
+        long["content"] = Value::String("x".repeat(MAX_CONTENT + 1));
+        let (_, actor) = captured("mastodon-create-note.json");
+        assert!(read_note(&long, &actor).is_err(), "too long");
+    }
 }
