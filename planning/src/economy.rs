@@ -359,10 +359,6 @@ impl Economy {
         self.councils.names.len()
     }
 
-    pub fn workplace_count(&self) -> usize {
-        self.workplaces.names.len()
-    }
-
     /// Whether some council's budget depends on prices (it holds goods), as in an exchange
     /// economy. The reference optimum needs budgets in credits only.
     pub fn has_council_endowments(&self) -> bool {

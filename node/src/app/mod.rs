@@ -10,7 +10,6 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use activitypub_federation::config::FederationConfig;
 use tokio::{net::TcpListener, task::JoinHandle};
-use url::Url;
 
 use crate::app::router::router;
 use crate::core::config::{FileConfig, Settings};
@@ -135,12 +134,6 @@ async fn shutdown_signal() {
     tokio::select! {
     _ = ctrl_c => {},
     _ = terminate => {}}
-}
-
-/// The base URL of a node listening on `addr` in development mode.
-pub fn loopback_url(addr: SocketAddr) -> Url {
-    Url::parse(&format!("http://{addr}/"))
-        .unwrap_or_else(|_| Url::parse("http://127.0.0.1/").expect("static URL"))
 }
 
 use crate::app;

@@ -119,14 +119,6 @@ impl FileStore {
         }
     }
 
-    /// A store in memory, for tests of the code around it.
-    pub fn in_memory() -> FileStore {
-        FileStore {
-            inner: Arc::new(object_store::memory::InMemory::new()),
-            kind: "memory",
-        }
-    }
-
     /// Keeps `bytes` under their SHA-256, which is returned. Storing the same bytes twice
     /// writes them once.
     pub async fn put(&self, bytes: Vec<u8>) -> Result<String, FileStoreError> {

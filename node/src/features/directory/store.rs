@@ -150,26 +150,6 @@ impl Db {
         self.write_rows(&ListingRemoval { id, now }).await
     }
 
-    /// Remembers that a listing we never saw was deleted, so a late Create cannot bring it back.
-    pub async fn insert_listing_tombstone(
-        &self,
-        id: &str,
-        owner_id: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO listings (id, owner_id, is_local, kind, title, body_html, details, \
-             published_at, updated_at, deleted_at) \
-             VALUES ($1, $2, 0, 'deleted', '', '', '{}', $3, $3, $3) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(id)
-        .bind(owner_id)
-        .bind(now)
-        .execute(self.write())
-        .await?;
-        Ok(())
-    }
-
     /// Listings of local co-ops and of co-ops followed here, newest first.
     pub async fn listings(
         &self,

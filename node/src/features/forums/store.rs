@@ -117,24 +117,6 @@ impl Db {
             .await?)
     }
 
-    pub async fn edit_forum_post(
-        &self,
-        id: &str,
-        title: Option<&str>,
-        content_html: &str,
-        content_md: Option<&str>,
-        updated_at: i64,
-    ) -> Result<(), StoreError> {
-        self.write_rows(&PostChange::Edit {
-            id,
-            title,
-            content_html,
-            content_md,
-            at: updated_at,
-        })
-        .await
-    }
-
     /// Blanks a post and keeps its place, so its replies still hang from it.
     pub async fn remove_forum_post(&self, id: &str, at: i64) -> Result<(), StoreError> {
         self.write_rows(&PostChange::Remove { id, at }).await
@@ -183,17 +165,6 @@ impl Db {
              ON l.id = f.follower_id WHERE f.followee_id = r.id AND f.state = 'accepted') \
              FROM remote_actors r WHERE r.coop_kind = 'forum' ORDER BY 2 DESC, r.name, r.id \
              LIMIT 500",
-        )
-        .fetch_all(self.read())
-        .await?)
-    }
-
-    /// Remote forums that one of our actors follows (follow accepted).
-    pub async fn followed_remote_forums(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT r.id FROM remote_actors r JOIN follows f ON f.followee_id = r.id \
-             JOIN local_actors l ON l.id = f.follower_id \
-             WHERE r.coop_kind = 'forum' AND f.state = 'accepted' ORDER BY r.id",
         )
         .fetch_all(self.read())
         .await?)

@@ -51,13 +51,6 @@ impl OrderState {
             .ok_or_else(|| AppError::bad(format!("{s:?} is not an order state")))
     }
 
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            OrderState::Rejected | OrderState::Fulfilled | OrderState::Cancelled
-        )
-    }
-
     /// The states from which `party` may move an order to `self`. Acceptance and rejection are
     /// the seller node's own answer to an order, not a later move.
     pub fn reachable_from(self, party: Party) -> &'static [&'static str] {

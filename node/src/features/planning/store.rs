@@ -268,20 +268,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn mark_plan_answered(
-        &self,
-        round: &str,
-        actor: &str,
-        iteration: i64,
-    ) -> Result<(), StoreError> {
-        self.write_rows(&Answered {
-            round,
-            actor,
-            iteration,
-        })
-        .await
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub async fn upsert_member_proposal(
         &self,

@@ -191,12 +191,6 @@ impl Db {
         self.write_rows(&ItemChange::Upsert(item)).await
     }
 
-    /// Changes a local item's description, price and the rest, leaving its stock and state.
-    pub async fn update_item_details(&self, item: &ItemRow) -> Result<bool, StoreError> {
-        let _changed = self.catalogue_change();
-        applied(self.write_rows(&ItemChange::Details(item)).await)
-    }
-
     /// Stores many items in one transaction (imports and benchmarks).
     pub async fn insert_items(&self, items: &[ItemRow]) -> Result<(), StoreError> {
         let _changed = self.catalogue_change();
@@ -434,12 +428,6 @@ impl Db {
         };
         sqlx::query(sql).execute(self.write()).await?;
         Ok(())
-    }
-
-    pub async fn count_items(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM items")
-            .fetch_one(self.read())
-            .await?)
     }
 }
 

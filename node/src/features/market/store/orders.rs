@@ -214,14 +214,6 @@ impl Db {
         }
     }
 
-    /// Buyer side: records an order as sent, before the seller answers.
-    pub async fn record_order(&self, order: &NewOrder, state: &str) -> Result<bool, StoreError> {
-        let mut tx = self.write().begin().await?;
-        let inserted = insert_order(&mut tx, order, state, None).await?;
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
     pub async fn order(&self, id: &str) -> Result<Option<OrderRow>, StoreError> {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
         Ok(sqlx::query_as(&sql)
