@@ -54,6 +54,16 @@ pub enum Refusal {
     Missing,
 }
 
+impl Refusal {
+    /// Refused for this reason when a conditional write touched no row.
+    pub fn unless_written(self, done: &sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Refused(self));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

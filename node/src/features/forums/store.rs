@@ -507,9 +507,7 @@ async fn insert_post(
         .bind(p.last_activity_at)
         .execute(&mut **tx)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::Refused(Refusal::AlreadyRecorded));
-    }
+    Refusal::AlreadyRecorded.unless_written(&done)?;
     if let Some(thread) = &p.thread_id {
         sqlx::query(
             "UPDATE forum_posts SET last_activity_at = $1 WHERE id = $2 \
@@ -600,10 +598,7 @@ impl WrittenAlongside for BanChange<'_> {
                 (done, Refusal::Missing)
             }
         };
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(refusal));
-        }
-        Ok(())
+        refusal.unless_written(&done)
     }
 }
 
@@ -623,9 +618,6 @@ impl WrittenAlongside for ReportRow {
         .bind(self.received_at)
         .execute(&mut **tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(Refusal::AlreadyRecorded));
-        }
-        Ok(())
+        Refusal::AlreadyRecorded.unless_written(&done)
     }
 }

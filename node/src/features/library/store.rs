@@ -220,9 +220,7 @@ impl WrittenAlongside for EntryWrite<'_> {
             .bind(e.updated_at)
             .execute(&mut **tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(Refusal::Stale));
-        }
+        Refusal::Stale.unless_written(&done)?;
         sqlx::query("DELETE FROM library_versions WHERE entry_id = $1")
             .bind(&e.id)
             .execute(&mut **tx)
@@ -271,9 +269,6 @@ impl WrittenAlongside for EntryRemoval<'_> {
             .bind(self.owner)
             .execute(&mut **tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(Refusal::Missing));
-        }
-        Ok(())
+        Refusal::Missing.unless_written(&done)
     }
 }

@@ -335,9 +335,6 @@ impl WrittenAlongside for Share<'_> {
         .bind(self.shared_at)
         .execute(&mut **tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(Refusal::AlreadyRecorded));
-        }
-        Ok(())
+        Refusal::AlreadyRecorded.unless_written(&done)
     }
 }

@@ -334,9 +334,6 @@ impl WrittenAlongside for JobRemoval<'_> {
             .bind(self.owner)
             .execute(&mut **tx)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::Refused(Refusal::Missing));
-        }
-        Ok(())
+        Refusal::Missing.unless_written(&done)
     }
 }

@@ -490,10 +490,7 @@ impl WrittenAlongside for ItemChange<'_> {
                 .bind(item.updated_at)
                 .execute(&mut **tx)
                 .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Refused(Refusal::Missing));
-                }
-                Ok(())
+                Refusal::Missing.unless_written(&done)
             }
             ItemChange::Stock {
                 id,
@@ -509,10 +506,7 @@ impl WrittenAlongside for ItemChange<'_> {
                         .bind(at)
                         .execute(&mut **tx)
                         .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::Refused(Refusal::Missing));
-                }
-                Ok(())
+                Refusal::Missing.unless_written(&done)
             }
         }
     }
